@@ -261,7 +261,7 @@ TABLES: dict[str, Table] = {
             Col("country_iso2", _iso2),
             Col("grid_zone", _text()),
             Col("grid_zone_mapping_source", _text()),
-            Col("grid_ci_gco2e_per_kwh", _number(0, hi=5000)),
+            Col("grid_ci_gco2e_per_kwh", _number(0)),
             Col("grid_ci_year", _YEAR),
             Col("grid_ci_basis", _text()),
             Col("grid_ci_2024_gco2e_per_kwh", _number(0, hi=5000, required=False)),
@@ -316,7 +316,7 @@ TABLES: dict[str, Table] = {
         (
             Col("iso2", _iso2),
             Col("name", _text()),
-            Col("grid_ci_gco2e_per_kwh", _number(0, hi=5000)),
+            Col("grid_ci_gco2e_per_kwh", _number(0)),
             Col("year", _YEAR),
             Col("basis", _text()),
             Col("source", _text()),
