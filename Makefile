@@ -1,0 +1,46 @@
+# genai-footprint: `make run` starts the service, `make test` sets up and runs every test.
+# Everything installs into .venv (Python packages) and .tools (helm); nothing is installed system-wide.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+export FOOTPRINT_BIND ?= 127.0.0.1:8080
+
+.PHONY: setup run test openapi validate bench clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run       set up and start the service on $(FOOTPRINT_BIND) (gunicorn, bundled data)"
+	@echo "make test      set up and run all tests"
+	@echo "make openapi   regenerate openapi.yaml from the marshmallow schemas"
+	@echo "make validate  run the published-case validation report (writes docs/validation.md)"
+	@echo "make bench     run the benchmarks (writes the README performance section)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(VENV)/bin/gunicorn --config python:service.gunicorn_conf 'service:create_app()'
+
+test: setup test-tools
+	$(PY) -m pytest -q
+
+openapi: setup
+	$(PY) -m service.api.openapi > openapi.yaml
+
+clean:
+	rm -rf $(VENV) .tools build dist *.egg-info .pytest_cache
+
+# Deployment, benchmark and validation targets live beside this file.
+-include make/*.mk
+
+# test-tools installs optional tools the tests use (helm, linters); each .mk file may add prerequisites.
+.PHONY: test-tools
+test-tools:

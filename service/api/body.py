@@ -1,0 +1,69 @@
+"""Strict JSON request bodies: no NaN/Infinity, no overflowing numbers, no duplicate keys."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from flask import Request
+
+from .problems import BadRequestBody, UnsupportedMediaType
+
+
+def _reject_constant(name: str) -> Any:
+    raise BadRequestBody(f"{name} is not valid JSON: numbers must be finite.")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadRequestBody(f"The number {text[:40]} is out of range.")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise BadRequestBody(f"Duplicate key '{key[:60]}' in a JSON object.")
+            seen.add(key)
+    return result
+
+
+_decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_unique_keys)
+
+
+def is_json_mimetype(mimetype: str) -> bool:
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400/415 problem."""
+    if not is_json_mimetype(request.mimetype):
+        raise UnsupportedMediaType(
+            f"Send the body as application/json (got '{request.mimetype or 'no content type'}')."
+        )
+    raw = request.get_data(cache=False)
+    try:
+        text = raw.decode("utf-8")
+        value, end = _decoder.raw_decode(text, _skip_ws(text, 0))
+    except UnicodeDecodeError as exc:
+        raise BadRequestBody("The body is not UTF-8.") from exc
+    except json.JSONDecodeError as exc:
+        raise BadRequestBody(f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from exc
+    except RecursionError as exc:
+        raise BadRequestBody("The JSON body is nested too deeply.") from exc
+    if _skip_ws(text, end) != len(text):
+        raise BadRequestBody("Malformed JSON: extra data after the value.")
+    if not isinstance(value, dict):
+        raise BadRequestBody(f"The body must be a JSON object, got {type(value).__name__ if value is not None else 'null'}.")
+    return value
+
+
+def _skip_ws(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\n\r":
+        index += 1
+    return index

@@ -1,0 +1,128 @@
+"""GET /v1/accelerators, /v1/instances, /v1/regions, /v1/models: the catalog payloads refer to.
+
+The catalog never changes while the process runs, so every listing is serialised once, on first use.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from flask import Blueprint, current_app, request
+from marshmallow import ValidationError
+
+from ..domain import UnknownReferenceError
+from ..domain.inputs import PROVIDERS
+from ..schemas.catalog import AcceleratorSchema, InstanceSchema, ModelPresetSchema, RegionSchema
+from .responses import json_response
+
+bp = Blueprint("catalog", __name__)
+
+
+class CatalogViews:
+    """Serialised catalog listings of one app, built lazily and kept."""
+
+    def __init__(self, catalog) -> None:
+        self.catalog = catalog
+
+    @cached_property
+    def accelerators(self) -> list[dict]:
+        return AcceleratorSchema(many=True).dump(sorted(self.catalog.accelerators.values(), key=lambda a: a.id))
+
+    @cached_property
+    def instances(self) -> list[dict]:
+        return InstanceSchema(many=True).dump(sorted(self.catalog.instances.values(), key=lambda i: (i.provider, i.id)))
+
+    @cached_property
+    def regions(self) -> list[dict]:
+        return RegionSchema(many=True).dump(sorted(self.catalog.regions.values(), key=lambda r: (r.provider, r.id)))
+
+    @cached_property
+    def models(self) -> list[dict]:
+        return ModelPresetSchema(many=True).dump(sorted(self.catalog.models.values(), key=lambda m: m.id))
+
+
+def _views() -> CatalogViews:
+    views = current_app.extensions.get("footprint.catalog_views")
+    if views is None:
+        views = CatalogViews(current_app.extensions["footprint.estimator"].catalog)
+        current_app.extensions["footprint.catalog_views"] = views
+    return views
+
+
+def _listing(items: list[dict]):
+    return json_response({"count": len(items), "items": items})
+
+
+def _provider_filter() -> str | None:
+    allowed = {"provider"}
+    unknown = sorted(set(request.args) - allowed - {"accelerator"})
+    if unknown:
+        raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
+    provider = request.args.get("provider")
+    if provider is not None and provider not in PROVIDERS:
+        raise ValidationError({"provider": [f"Must be one of: {', '.join(PROVIDERS)}."]})
+    return provider
+
+
+def _no_query() -> None:
+    if request.args:
+        raise ValidationError({name: ["Unknown query parameter."] for name in sorted(request.args)})
+
+
+@bp.get("/v1/accelerators")
+def list_accelerators():
+    _no_query()
+    return _listing(_views().accelerators)
+
+
+@bp.get("/v1/accelerators/<accelerator_id>")
+def get_accelerator(accelerator_id: str):
+    for item in _views().accelerators:
+        if item["id"] == accelerator_id.lower():
+            return json_response(item)
+    catalog = _views().catalog
+    raise _not_found("accelerator", accelerator_id, catalog.suggest("accelerator", accelerator_id), "/v1/accelerators")
+
+
+@bp.get("/v1/instances")
+def list_instances():
+    provider = _provider_filter()
+    accelerator = request.args.get("accelerator")
+    items = [
+        i
+        for i in _views().instances
+        if (provider is None or i["provider"] == provider) and (accelerator is None or i["accelerator_id"] == accelerator.lower())
+    ]
+    return _listing(items)
+
+
+@bp.get("/v1/regions")
+def list_regions():
+    if "accelerator" in request.args:
+        raise ValidationError({"accelerator": ["Unknown query parameter."]})
+    provider = _provider_filter()
+    items = [r for r in _views().regions if provider is None or r["provider"] == provider]
+    return _listing(items)
+
+
+@bp.get("/v1/models")
+def list_models():
+    _no_query()
+    return _listing(_views().models)
+
+
+@bp.get("/v1/models/<model_id>")
+def get_model(model_id: str):
+    for item in _views().models:
+        if item["id"] == model_id.lower():
+            return json_response(item)
+    catalog = _views().catalog
+    raise _not_found("model preset", model_id, catalog.suggest("model", model_id), "/v1/models")
+
+
+class CatalogItemNotFound(UnknownReferenceError):
+    """An id in the URL path that the catalog does not hold: 404 with suggestions."""
+
+
+def _not_found(kind: str, value: str, suggestions: list[str], listing: str) -> CatalogItemNotFound:
+    return CatalogItemNotFound("path", kind, value[:100], suggestions, listing)

@@ -1,0 +1,42 @@
+"""POST /v1/estimates/{training,fine-tuning,inference}: validate, estimate, answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from ..observability import record_estimate
+from ..schemas.requests import FineTuningRequestSchema, InferenceRequestSchema, TrainingRequestSchema
+from .body import json_object
+from .responses import json_response
+
+bp = Blueprint("estimates", __name__)
+
+#: One schema instance per kind, reused: marshmallow schemas hold no per-request state on load.
+REQUEST_SCHEMAS = {
+    "training": TrainingRequestSchema(),
+    "fine-tuning": FineTuningRequestSchema(),
+    "inference": InferenceRequestSchema(),
+}
+
+
+def estimate_payload(kind: str, payload: dict) -> dict:
+    """Validate one workload of ``kind`` and return the estimate body (raises ValidationError/EstimationError)."""
+    workload = REQUEST_SCHEMAS[kind].load(payload)
+    estimate = current_app.extensions["footprint.estimator"].estimate(kind, workload)
+    record_estimate(kind)
+    return estimate.as_dict()
+
+
+@bp.post("/v1/estimates/training")
+def training():
+    return json_response(estimate_payload("training", json_object(request)))
+
+
+@bp.post("/v1/estimates/fine-tuning")
+def fine_tuning():
+    return json_response(estimate_payload("fine-tuning", json_object(request)))
+
+
+@bp.post("/v1/estimates/inference")
+def inference():
+    return json_response(estimate_payload("inference", json_object(request)))

@@ -1,0 +1,83 @@
+"""Request examples shown in openapi.yaml and README; the API tests post every one of them."""
+
+from __future__ import annotations
+
+TRAINING_EXAMPLES = {
+    "from-model-and-tokens": {
+        "summary": "Llama 3.1 8B pre-training on 1,024 H100 in AWS us-east-1",
+        "value": {
+            "model": {"preset": "llama-3.1-8b"},
+            "training_tokens_billion": 15000,
+            "hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "count": 1024},
+            "datacenter": {"provider": "aws", "region": "us-east-1"},
+        },
+    },
+    "from-accelerator-hours": {
+        "summary": "Published convention: GPU-hours x 400 W, PUE 1.1, 385 gCO2e/kWh (LLaMA-1 Table 15)",
+        "value": {
+            "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "power_w": 400, "host_overhead_fraction": 0},
+            "accelerator_hours": 82432,
+            "datacenter": {"pue": 1.1, "carbon_intensity_gco2e_per_kwh": 385},
+            "include_embodied": False,
+        },
+    },
+    "from-duration": {
+        "summary": "8 x A100 for 10 hours in Google us-central1",
+        "value": {
+            "hardware": {"instance_type": "a2-highgpu-8g", "count": 1},
+            "duration_hours": 10,
+            "datacenter": {"provider": "gcp", "region": "us-central1"},
+        },
+    },
+}
+
+FINE_TUNING_EXAMPLES = {
+    "qlora-65b": {
+        "summary": "QLoRA of a 65B model on one 48 GB GPU (Dettmers et al. 2023)",
+        "value": {
+            "model": {"preset": "llama-1-65b"},
+            "method": "qlora",
+            "dataset_tokens_million": 10,
+            "epochs": 3,
+            "hardware": {"accelerator": "nvidia-l40s"},
+            "datacenter": {"country": "US"},
+        },
+    },
+    "full-8b": {
+        "summary": "Full fine-tuning of Llama 3.1 8B on H100s in Azure Sweden Central",
+        "value": {
+            "model": {"preset": "llama-3.1-8b"},
+            "method": "full",
+            "dataset_tokens_million": 200,
+            "hardware": {"accelerator": "nvidia-h100-sxm5-80gb"},
+            "datacenter": {"provider": "azure", "region": "swedencentral"},
+        },
+    },
+}
+
+INFERENCE_EXAMPLES = {
+    "on-demand-chat": {
+        "summary": "One million chat requests to Llama 3.1 70B on H100 in AWS eu-west-1",
+        "value": {
+            "model": {"preset": "llama-3.1-70b"},
+            "hardware": {"accelerator": "nvidia-h100-sxm5-80gb"},
+            "requests": 1000000,
+            "input_tokens_per_request": 800,
+            "output_tokens_per_request": 300,
+            "datacenter": {"provider": "aws", "region": "eu-west-1"},
+        },
+    },
+    "dedicated-rag": {
+        "summary": "Two dedicated replicas for a month serving a RAG assistant",
+        "value": {
+            "model": {"preset": "llama-3.1-8b"},
+            "hardware": {"instance_type": "g6e.xlarge"},
+            "requests": 500000,
+            "input_tokens_per_request": 200,
+            "output_tokens_per_request": 250,
+            "deployment": {"mode": "dedicated", "replicas": 2, "hours": 720},
+            "rag": {"retrieved_tokens_per_request": 2000, "embedding_parameters_billion": 0.335, "corpus_tokens_billion": 0.5},
+            "datacenter": {"provider": "aws", "region": "us-west-2"},
+        },
+    },
+}

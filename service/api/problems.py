@@ -1,0 +1,115 @@
+"""RFC 7807 problem+json: the one error shape of the service, and the handlers that produce it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Mapping
+
+from flask import Flask, Response
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from ..domain import EstimationError, UnknownReferenceError
+
+PROBLEM_MIMETYPE = "application/problem+json"
+_TYPE_PREFIX = "urn:genai-footprint:problem:"
+_log = logging.getLogger("service.api")
+
+
+class BadRequestBody(Exception):
+    """The body is not usable JSON (malformed, NaN literal, duplicate key...): 400."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class UnsupportedMediaType(Exception):
+    """The body is not declared as JSON: 415."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response:
+    body: dict[str, Any] = {"type": _TYPE_PREFIX + slug, "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    return response
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested messages -> ``{"hardware.count": ["..."]}``; schema-level errors keep the parent path."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if key == "_schema":
+                path = prefix or "body"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for sub_path, texts in flatten_messages(value, path).items():
+                flat.setdefault(sub_path, []).extend(texts)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "body"] = list(messages)
+    elif isinstance(messages, list):
+        for item in messages:
+            for sub_path, texts in flatten_messages(item, prefix).items():
+                flat.setdefault(sub_path, []).extend(texts)
+    else:
+        flat[prefix or "body"] = [str(messages)]
+    return flat
+
+
+def validation_problem(error: ValidationError) -> Response:
+    errors = flatten_messages(error.messages)
+    fields_list = ", ".join(sorted(errors))
+    return problem(422, "validation-error", "Invalid request", f"The request failed validation at: {fields_list}.", errors=errors)
+
+
+def estimation_problem(error: EstimationError) -> Response:
+    suggestions = error.suggestions if isinstance(error, UnknownReferenceError) else None
+    title = {
+        "unknown-reference": "Unknown catalog id",
+        "underdetermined": "Inputs do not determine the estimate",
+        "figure-not-published": "A needed figure is not published",
+    }.get(error.code, "Cannot estimate")
+    return problem(422, error.code, title, error.message, errors={error.field: [error.message]}, suggestions=suggestions)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ValidationError)
+    def _validation(error: ValidationError):
+        return validation_problem(error)
+
+    @app.errorhandler(EstimationError)
+    def _estimation(error: EstimationError):
+        return estimation_problem(error)
+
+    @app.errorhandler(BadRequestBody)
+    def _bad_body(error: BadRequestBody):
+        return problem(400, "malformed-json", "Malformed JSON body", error.detail)
+
+    @app.errorhandler(UnsupportedMediaType)
+    def _media(error: UnsupportedMediaType):
+        return problem(415, "unsupported-media-type", "Unsupported media type", error.detail)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        status = error.code or 500
+        slug = (error.name or "error").lower().replace(" ", "-")
+        detail = {
+            404: "No endpoint at this path. GET /openapi.yaml lists the endpoints.",
+            413: f"The request body is larger than the limit of {app.config.get('MAX_CONTENT_LENGTH')} bytes.",
+        }.get(status, error.description or error.name)
+        response = problem(status, slug, error.name, detail)
+        if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        # Never show internals to a client; the log keeps the trace.
+        _log.exception("unhandled error")
+        return problem(500, "internal-error", "Internal error", "The service failed to answer this request.")

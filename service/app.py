@@ -1,0 +1,33 @@
+"""Application factory: settings, reference data, blueprints, error handling, observability."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from .config import Settings
+from .domain import Estimator
+from .reference import load_catalog
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the service. ``config`` overrides ``FOOTPRINT_*`` settings (used by tests).
+
+    Loading the reference data happens here, once: a malformed row raises ``ReferenceDataError``
+    naming the file and line, and the service does not start.
+    """
+    from .api import register_api
+    from .observability import init_observability
+
+    settings = Settings.from_env().merged(config)
+    catalog = load_catalog(Path(settings.data_dir) if settings.data_dir else None)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.extensions["footprint.settings"] = settings
+    app.extensions["footprint.estimator"] = Estimator(catalog)
+    register_api(app)
+    init_observability(app, settings)
+    return app

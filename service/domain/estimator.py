@@ -1,0 +1,39 @@
+"""The estimation engine the API calls: catalog plus derived defaults, built once at start-up."""
+
+from __future__ import annotations
+
+from ..reference import Catalog
+from .fine_tuning import estimate_fine_tuning
+from .footprint import Estimate
+from .inference import estimate_inference
+from .inputs import FineTuningRequest, InferenceRequest, TrainingRequest
+from .site import build_site_defaults
+from .training import estimate_training
+
+
+class Estimator:
+    """Stateless after construction: every method is a pure function of its request."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.site_defaults = build_site_defaults(catalog)
+
+    def training(self, request: TrainingRequest) -> Estimate:
+        return estimate_training(self.catalog, self.site_defaults, request)
+
+    def fine_tuning(self, request: FineTuningRequest) -> Estimate:
+        return estimate_fine_tuning(self.catalog, self.site_defaults, request)
+
+    def inference(self, request: InferenceRequest) -> Estimate:
+        return estimate_inference(self.catalog, self.site_defaults, request)
+
+    def estimate(self, kind: str, request) -> Estimate:
+        """Dispatch by kind: ``training``, ``fine-tuning`` or ``inference``."""
+        return _DISPATCH[kind](self, request)
+
+
+_DISPATCH = {
+    "training": Estimator.training,
+    "fine-tuning": Estimator.fine_tuning,
+    "inference": Estimator.inference,
+}

@@ -1,0 +1,232 @@
+"""Inference: busy time per request from prefill and decoding, on-demand or dedicated capacity, RAG."""
+
+from __future__ import annotations
+
+import math
+
+from ..reference import Catalog
+from .assumptions import DEFAULT, DERIVED, INPUT, Ledger
+from .defaults import (
+    BATCH_SIZE,
+    BYTES_PER_PARAMETER,
+    DECODE_BANDWIDTH_EFFICIENCY,
+    IDLE_POWER_FRACTION_OF_TDP,
+    INFERENCE_POWER_FRACTION_OF_TDP,
+    INPUT_TOKENS_PER_REQUEST,
+    KV_CACHE_BYTES_PER_ELEMENT,
+    OUTPUT_TOKENS_PER_REQUEST,
+    PREFILL_COMPUTE_EFFICIENCY,
+    Default,
+)
+from .footprint import Estimate, footprint
+from .formulas.compute import SECONDS_PER_HOUR, forward_flops
+from .formulas.energy import accelerator_energy_kwh
+from .formulas.inference import (
+    decode_seconds_per_token,
+    kv_cache_bytes_per_token,
+    prefill_seconds,
+    weight_bytes_per_batch_member,
+)
+from .formulas.memory import inference_memory_gb, serving_accelerators
+from .hardware import (
+    BILLION,
+    ResolvedModel,
+    accelerator_power_w,
+    assume_default,
+    embodied_rate_kg_per_accelerator_hour,
+    resolve_hardware,
+    resolve_model,
+)
+from .inputs import InferenceRequest
+from .ranges import ZERO, Range
+from .site import SiteDefaults, resolve_site
+
+#: KV cache per token when the model's architecture is unknown: Llama 3 8B's 128 KiB (32 layers x 8 KV
+#: heads x 128 x K,V x 2 bytes; its config.json) scaled with sqrt(parameters / 8B), which tracks grouped-
+#: query models from 1B to 405B within the range (multi-head models such as Llama 2 7B hold 4x more).
+KV_REFERENCE_BYTES_PER_TOKEN = 131072.0
+KV_REFERENCE_PARAMETERS = 8e9
+KV_HEURISTIC_SPREAD = (0.4, 4.0)
+
+
+def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: InferenceRequest) -> Estimate:
+    ledger = Ledger()
+    model = resolve_model(catalog, request.model, ledger)
+    hardware = resolve_hardware(catalog, request.hardware, ledger)
+    accelerator = hardware.accelerator
+    bytes_per_parameter = BYTES_PER_PARAMETER[hardware.precision]
+
+    required_gb = inference_memory_gb(model.parameters, bytes_per_parameter)
+    minimum = serving_accelerators(required_gb, accelerator.memory_gb)
+    if hardware.instance is not None:
+        per_instance = hardware.instance.accelerator_count
+        minimum = per_instance * math.ceil(minimum / per_instance)
+    per_replica = hardware.count
+    if per_replica is None:
+        per_replica = minimum
+        ledger.assume(
+            "accelerators_per_replica", per_replica, "accelerators", DERIVED,
+            "smallest power-of-two count holding weights x 1.2 (EcoLogits)",
+        )
+    elif per_replica < minimum:
+        ledger.warn(
+            "insufficient-memory",
+            f"Serving {model.parameters / 1e9:g}B parameters at {hardware.precision} needs about {required_gb:.0f} GB: "
+            f"{minimum} x {accelerator.id} per replica, but {per_replica} were given.",
+        )
+
+    input_tokens = _given_or_default(ledger, request.input_tokens_per_request, INPUT_TOKENS_PER_REQUEST, "tokens")
+    output_tokens = _given_or_default(ledger, request.output_tokens_per_request, OUTPUT_TOKENS_PER_REQUEST, "tokens")
+    batch = _given_or_default(ledger, request.batch_size, BATCH_SIZE, "concurrent sequences")
+    rag = request.rag
+    retrieved = Range.exact(rag.retrieved_tokens_per_request or 0.0) if rag is not None else ZERO
+    if rag is not None and rag.retrieved_tokens_per_request:
+        ledger.assume("retrieved_tokens_per_request", rag.retrieved_tokens_per_request, "tokens", INPUT, "request")
+    prompt_tokens = input_tokens + retrieved
+
+    compute_efficiency = assume_default(ledger, PREFILL_COMPUTE_EFFICIENCY)
+    bandwidth_efficiency = assume_default(ledger, DECODE_BANDWIDTH_EFFICIENCY)
+    replica_peak = hardware.peak_flops_per_second * per_replica
+    replica_bandwidth = hardware.bandwidth_bytes_per_second * per_replica
+    active = Range.exact(model.active_parameters)
+    weights_per_member = weight_bytes_per_batch_member(model.parameters, model.active_parameters, bytes_per_parameter, batch)
+    kv_per_token = _kv_bytes_per_token(model, ledger)
+    mean_context = prompt_tokens + output_tokens.scale(0.5)
+    kv_per_sequence = kv_per_token.times(mean_context)
+
+    prefill = prefill_seconds(
+        active, prompt_tokens, weights_per_member, replica_peak, compute_efficiency, replica_bandwidth, bandwidth_efficiency
+    )
+    per_token = decode_seconds_per_token(
+        active, weights_per_member, kv_per_sequence, replica_peak, compute_efficiency, replica_bandwidth, bandwidth_efficiency
+    )
+    busy_seconds = prefill + per_token.times(output_tokens)
+    flops_per_request = forward_flops(active, prompt_tokens + output_tokens)
+
+    index_accelerator_hours = ZERO
+    index_flops = ZERO
+    if rag is not None and rag.embedding_parameters_billion:
+        embedding = Range.exact(rag.embedding_parameters_billion * BILLION)
+        ledger.assume("embedding_parameters", rag.embedding_parameters_billion, "billion", INPUT, "request")
+        query_flops = forward_flops(embedding, input_tokens)
+        busy_seconds = busy_seconds + query_flops.scale(1.0 / replica_peak).divided_by(compute_efficiency)
+        flops_per_request = flops_per_request + query_flops
+        if rag.corpus_tokens_billion:
+            ledger.assume("corpus_tokens", rag.corpus_tokens_billion, "billion", INPUT, "request")
+            index_flops = forward_flops(embedding, Range.exact(rag.corpus_tokens_billion * BILLION))
+            index_accelerator_hours = index_flops.scale(
+                1.0 / (hardware.peak_flops_per_second * SECONDS_PER_HOUR)
+            ).divided_by(compute_efficiency)
+
+    requests = request.requests
+    busy_accelerator_hours = busy_seconds.scale(requests * per_replica / SECONDS_PER_HOUR)
+    active_power = accelerator_power_w(accelerator, request.hardware.power_w, INFERENCE_POWER_FRACTION_OF_TDP, ledger)
+
+    deployment = request.deployment
+    serving = {
+        "mode": deployment.mode,
+        "accelerators_per_replica": per_replica,
+        "minimum_accelerators_per_replica": minimum,
+        "memory_required_gb": required_gb,
+        "busy_seconds_per_request": busy_seconds,
+        "prefill_seconds_per_request": prefill,
+        "decode_seconds_per_token": per_token,
+    }
+    if deployment.mode == "dedicated":
+        replicas = deployment.replicas
+        ledger.assume("replicas", replicas, "replicas", INPUT, "request")
+        ledger.assume("deployment_hours", deployment.hours, "hours", INPUT, "request")
+        provisioned = Range.exact(replicas * per_replica * deployment.hours)
+        idle_hours = provisioned.minus_clamped(busy_accelerator_hours)
+        if busy_accelerator_hours.value > provisioned.value:
+            ledger.warn(
+                "capacity-exceeded",
+                f"{requests:g} requests need about {busy_accelerator_hours.value:.3g} accelerator-hours of busy time but "
+                f"{replicas} replica(s) x {per_replica} x {deployment.hours:g} h provide {provisioned.value:.3g}: add "
+                "replicas or hours. The busy time is counted in full.",
+            )
+        idle_power = _idle_power_w(accelerator, active_power, request.hardware.power_w, ledger)
+        accelerators_kwh = accelerator_energy_kwh(busy_accelerator_hours, active_power) + accelerator_energy_kwh(
+            idle_hours, idle_power
+        )
+        accelerator_hours = provisioned.maximum(busy_accelerator_hours)
+        duration = Range.exact(deployment.hours)
+        serving["replicas"] = replicas
+        serving["utilisation"] = busy_accelerator_hours.value / provisioned.value
+    else:
+        accelerators_kwh = accelerator_energy_kwh(busy_accelerator_hours, active_power)
+        accelerator_hours = busy_accelerator_hours
+        duration = None
+
+    if index_accelerator_hours.value > 0:
+        accelerators_kwh = accelerators_kwh + accelerator_energy_kwh(index_accelerator_hours, active_power)
+        accelerator_hours = accelerator_hours + index_accelerator_hours
+
+    embodied_rate = embodied_rate_kg_per_accelerator_hour(accelerator, ledger) if request.include_embodied else None
+    site = resolve_site(catalog, site_defaults, request.datacenter, ledger)
+    result = footprint(accelerators_kwh, accelerator_hours, hardware.host_overhead_fraction, site, embodied_rate)
+
+    extra: dict[str, dict] = {"serving": serving}
+    if requests > 0:
+        share = 1.0 / requests
+        extra["per_request"] = {
+            "energy_wh": result.energy_kwh.scale(1000.0 * share),
+            "emissions_gco2e": result.emissions_kgco2e.scale(1000.0 * share),
+            "water_ml": result.water_l.scale(1000.0 * share),
+        }
+    else:
+        extra["per_request"] = {"energy_wh": None, "emissions_gco2e": None, "water_ml": None}
+        ledger.warn("no-requests", "requests is 0: per-request figures are undefined.")
+    if rag is not None and index_flops.value > 0:
+        extra["rag"] = {"index_flops": index_flops, "index_accelerator_hours": index_accelerator_hours}
+
+    return Estimate(
+        kind="inference",
+        footprint=result,
+        flops=flops_per_request.scale(requests) + index_flops,
+        accelerator_id=accelerator.id,
+        accelerator_count=per_replica * (deployment.replicas if deployment.mode == "dedicated" else 1),
+        accelerator_hours=accelerator_hours,
+        duration_hours=duration,
+        ledger=ledger,
+        data_version=catalog.data_version,
+        extra=extra,
+    )
+
+
+def _given_or_default(ledger: Ledger, given: float | None, default: Default, unit: str) -> Range:
+    if given is not None:
+        ledger.assume(default.name, given, unit, INPUT, "request")
+        return Range.exact(given)
+    return assume_default(ledger, default)
+
+
+def _kv_bytes_per_token(model: ResolvedModel, ledger: Ledger) -> Range:
+    preset = model.preset
+    if preset is not None and preset.num_layers and preset.num_kv_heads and preset.head_dim:
+        exact = kv_cache_bytes_per_token(preset.num_layers, preset.num_kv_heads, preset.head_dim, KV_CACHE_BYTES_PER_ELEMENT)
+        ledger.assume("kv_cache_bytes_per_token", exact, "bytes", DERIVED, f"architecture of preset {preset.id}: {preset.source}")
+        return Range.exact(exact)
+    central = KV_REFERENCE_BYTES_PER_TOKEN * math.sqrt(model.parameters / KV_REFERENCE_PARAMETERS)
+    low, high = KV_HEURISTIC_SPREAD
+    estimate = Range(central, central * low, central * high)
+    ledger.assume(
+        "kv_cache_bytes_per_token", estimate, "bytes", DEFAULT,
+        "Llama 3 8B's 128 KiB per token scaled by sqrt(parameters / 8B); architecture not known",
+    )
+    return estimate
+
+
+def _idle_power_w(accelerator, active_power: Range, given_power: float | None, ledger: Ledger) -> Range:
+    """Power of a provisioned but idle accelerator: a sourced fraction of TDP (or of the given power)."""
+    reference = accelerator.tdp_w or accelerator.measured_power_max_w
+    fraction = IDLE_POWER_FRACTION_OF_TDP
+    if reference is None:
+        # Only the caller's active power is known: keep the same idle-to-active ratio as the defaults.
+        ratio = fraction.range.scale(1.0 / INFERENCE_POWER_FRACTION_OF_TDP.range.value)
+        idle = ratio.scale(given_power or active_power.value)
+        ledger.assume("idle_power_w", idle, "W per accelerator", DEFAULT, "idle/active ratio of the defaults x power_w; " + fraction.source)
+        return idle
+    idle = fraction.range.scale(reference)
+    ledger.assume("idle_power_w", idle, "W per accelerator", DEFAULT, f"TDP {reference} W x " + fraction.source)
+    return idle

@@ -1,0 +1,94 @@
+"""Workload descriptions the estimators take: plain data, validated at the HTTP edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4")
+PROVIDERS = ("aws", "gcp", "azure")
+FINE_TUNING_METHODS = ("full", "lora", "qlora", "adapter", "prefix_tuning", "prompt_tuning")
+DEPLOYMENT_MODES = ("on_demand", "dedicated")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    preset: str | None = None
+    parameters_billion: float | None = None
+    active_parameters_billion: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HardwareSpec:
+    accelerator: str | None = None
+    instance_type: str | None = None
+    count: int | None = None
+    precision: str | None = None
+    power_w: float | None = None
+    host_overhead_fraction: float | None = None
+    mfu: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DatacenterSpec:
+    provider: str | None = None
+    region: str | None = None
+    country: str | None = None
+    carbon_intensity_gco2e_per_kwh: float | None = None
+    pue: float | None = None
+    wue_l_per_kwh: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRequest:
+    hardware: HardwareSpec
+    model: ModelSpec | None = None
+    training_tokens_billion: float | None = None
+    flops: float | None = None
+    duration_hours: float | None = None
+    accelerator_hours: float | None = None
+    runs: int = 1
+    datacenter: DatacenterSpec = field(default_factory=DatacenterSpec)
+    include_embodied: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FineTuningRequest:
+    model: ModelSpec
+    method: str
+    trainable_parameters_fraction: float | None = None
+    dataset_tokens_million: float | None = None
+    epochs: float = 1.0
+    hardware: HardwareSpec = field(default_factory=HardwareSpec)
+    duration_hours: float | None = None
+    accelerator_hours: float | None = None
+    runs: int = 1
+    datacenter: DatacenterSpec = field(default_factory=DatacenterSpec)
+    include_embodied: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentSpec:
+    mode: str = "on_demand"
+    replicas: int = 1
+    hours: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RagSpec:
+    retrieved_tokens_per_request: float | None = None
+    embedding_parameters_billion: float | None = None
+    corpus_tokens_billion: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceRequest:
+    model: ModelSpec
+    hardware: HardwareSpec
+    requests: float
+    input_tokens_per_request: float | None = None
+    output_tokens_per_request: float | None = None
+    batch_size: float | None = None
+    deployment: DeploymentSpec = field(default_factory=DeploymentSpec)
+    rag: RagSpec | None = None
+    datacenter: DatacenterSpec = field(default_factory=DatacenterSpec)
+    include_embodied: bool = True

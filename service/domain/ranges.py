@@ -1,0 +1,133 @@
+"""``Range``: a central value with an honest low/high, and the arithmetic that combines them.
+
+How ranges combine (docs/methodology.md, "Range semantics"):
+
+* A product or quotient of *independent* uncertain factors combines their relative spreads in
+  quadrature on a log scale: ``ln(high/value) = sqrt(sum ln(high_i/value_i)^2)`` and likewise for the
+  low side. Treating each input's low/high as the same coverage level of a log-normal factor, this
+  keeps the output's coverage equal to the inputs' instead of multiplying worst cases, so a chain of
+  five factors does not produce a uselessly wide answer.
+* A sum adds lows and highs. The summands in this service (accelerator, host and idle energy; operational
+  and embodied carbon) share drivers such as hours and power, so treating them as fully correlated is the
+  honest choice, and it is never narrower than the truth.
+* An exact input (low == value == high) adds no spread.
+
+All quantities handled here are non-negative.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+_REL_TOL = 1e-12
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A non-negative quantity: central ``value`` with ``low <= value <= high``."""
+
+    value: float
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.value) and math.isfinite(self.low) and math.isfinite(self.high)):
+            raise ValueError(f"Range must be finite, got {self.value}, {self.low}, {self.high}")
+        slack = _REL_TOL * max(abs(self.value), 1e-300)
+        if self.low > self.value + slack or self.value > self.high + slack or self.low < 0:
+            raise ValueError(f"Range needs 0 <= low <= value <= high, got {self.low}, {self.value}, {self.high}")
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def exact(cls, value: float) -> "Range":
+        return cls(value, value, value)
+
+    @classmethod
+    def spread(cls, value: float, low: float, high: float) -> "Range":
+        """Build a range, clamping rounding noise so that ``low <= value <= high`` holds exactly."""
+        return cls(value, min(low, value), max(high, value))
+
+    @property
+    def is_exact(self) -> bool:
+        return self.low == self.value == self.high
+
+    # -- arithmetic -------------------------------------------------------------------------------
+    def scale(self, factor: float) -> "Range":
+        """Multiply by an exact, non-negative number."""
+        return Range(self.value * factor, self.low * factor, self.high * factor)
+
+    def __add__(self, other: "Range") -> "Range":
+        return Range(self.value + other.value, self.low + other.low, self.high + other.high)
+
+    def times(self, *others: "Range") -> "Range":
+        """Product with independent factors, spreads combined in quadrature (see module doc)."""
+        return _combine(self, others, invert=())
+
+    def divided_by(self, other: "Range") -> "Range":
+        """Quotient by an independent, strictly positive factor."""
+        return _combine(self, (), invert=(other,))
+
+    def maximum(self, other: "Range") -> "Range":
+        """Element-wise maximum: the bottleneck of two times that overlap."""
+        return Range(max(self.value, other.value), max(self.low, other.low), max(self.high, other.high))
+
+    def minimum(self, other: "Range") -> "Range":
+        """Element-wise minimum: the smaller of two alternatives at every bound."""
+        return Range(min(self.value, other.value), min(self.low, other.low), min(self.high, other.high))
+
+    def minus_clamped(self, other: "Range") -> "Range":
+        """``self - other`` floored at zero; ``other``'s high end gives the low end of the result."""
+        return Range(
+            max(0.0, self.value - other.value),
+            max(0.0, self.low - other.high),
+            max(0.0, self.high - other.low),
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        return {"value": self.value, "low": self.low, "high": self.high}
+
+
+ZERO = Range(0.0, 0.0, 0.0)
+
+
+def _log_spreads(r: Range) -> tuple[float, float]:
+    """Relative spreads below and above the value, as natural logs (inf when low is 0)."""
+    down = math.inf if r.low <= 0.0 else math.log(r.value / r.low)
+    up = math.log(r.high / r.value)
+    return down, up
+
+
+def _combine(first: Range, factors: tuple[Range, ...], invert: tuple[Range, ...]) -> Range:
+    value = first.value
+    for f in factors:
+        value *= f.value
+    for d in invert:
+        if d.value <= 0.0 or d.low <= 0.0:
+            raise ZeroDivisionError("divisor range must be strictly positive")
+        value /= d.value
+    if value == 0.0:
+        # A zero factor puts the centre at zero; the high side follows the plain interval product.
+        high = first.high
+        for f in factors:
+            high *= f.high
+        for d in invert:
+            high /= d.low
+        return Range(0.0, 0.0, high)
+    down_sq = up_sq = 0.0
+    for r in (first, *factors):
+        if r.is_exact:
+            continue
+        down, up = _log_spreads(r)
+        down_sq += down * down
+        up_sq += up * up
+    for d in invert:
+        if d.is_exact:
+            continue
+        down, up = _log_spreads(d)
+        # Dividing swaps sides: a high divisor makes a low quotient.
+        down_sq += up * up
+        up_sq += down * down
+    low = 0.0 if math.isinf(down_sq) else value * math.exp(-math.sqrt(down_sq))
+    high = value * math.exp(math.sqrt(up_sq))
+    return Range.spread(value, low, high)

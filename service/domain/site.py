@@ -1,0 +1,189 @@
+"""Where a workload runs: grid carbon intensity, PUE, WUE and the market-based share."""
+
+from __future__ import annotations
+
+import difflib
+import statistics
+from dataclasses import dataclass
+from typing import Mapping
+
+from ..reference import Catalog
+from .assumptions import DEFAULT, INPUT, Ledger
+from .defaults import INDUSTRY_PUE, INDUSTRY_WUE_L_PER_KWH, INDUSTRY_WUE_SOURCE
+from .errors import UnknownReferenceError
+from .inputs import DatacenterSpec
+from .ranges import Range
+
+
+@dataclass(frozen=True, slots=True)
+class SiteDefaults:
+    """Fallbacks derived once from the catalog, so their ranges follow the shipped data."""
+
+    world_intensity: Range
+    world_intensity_source: str
+    provider_pue: Mapping[str, tuple[Range, str]]
+    provider_wue: Mapping[str, tuple[Range, str]]
+    any_wue: Range
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    label: str
+    carbon_intensity_gco2e_per_kwh: Range
+    pue: Range
+    wue_l_per_kwh: Range
+    #: Multiply location-based operational emissions by this to get market-based ones; None if unknown.
+    market_based_factor: float | None
+    market_based_source: str
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def build_site_defaults(catalog: Catalog) -> SiteDefaults:
+    """Derive the location fallbacks from the catalog (runs once at start-up)."""
+    region_ci = [r.grid_ci_gco2e_per_kwh for r in catalog.regions.values()]
+    world = catalog.world.grid_ci_gco2e_per_kwh
+    world_range = Range.spread(world, _percentile(region_ci, 5), _percentile(region_ci, 95))
+
+    provider_pue: dict[str, tuple[Range, str]] = {}
+    provider_wue: dict[str, tuple[Range, str]] = {}
+    all_wue: list[float] = []
+    for provider in ("aws", "gcp", "azure"):
+        regional_pue = [r.pue.value for r in catalog.regions.values() if r.provider == provider and r.pue]
+        regional_wue = [r.wue.value for r in catalog.regions.values() if r.provider == provider and r.wue]
+        all_wue.extend(regional_wue)
+        fleet = catalog.fleet_pue.get(provider)
+        if fleet is not None:
+            spread = regional_pue + [fleet.value]
+            provider_pue[provider] = (
+                Range.spread(fleet.value, min(spread), max(spread)),
+                f"{provider} fleet PUE {fleet.value} ({fleet.year}): {fleet.source}; range: published regional PUEs",
+            )
+        fleet_w = catalog.fleet_wue.get(provider)
+        if fleet_w is not None:
+            spread = regional_wue + [fleet_w.value]
+            provider_wue[provider] = (
+                Range.spread(fleet_w.value, min(spread), max(spread)),
+                f"{provider} fleet WUE {fleet_w.value} L/kWh ({fleet_w.year}): {fleet_w.source}; "
+                "range: published regional WUEs",
+            )
+    any_wue = Range.spread(INDUSTRY_WUE_L_PER_KWH, min(all_wue, default=0.0), max(all_wue, default=INDUSTRY_WUE_L_PER_KWH))
+    return SiteDefaults(
+        world_intensity=world_range,
+        world_intensity_source=(
+            f"{catalog.world.name} average {world} gCO2e/kWh ({catalog.world.year}): {catalog.world.source}; "
+            "range: 5th-95th percentile of the shipped cloud regions"
+        ),
+        provider_pue=provider_pue,
+        provider_wue=provider_wue,
+        any_wue=any_wue,
+    )
+
+
+def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec, ledger: Ledger) -> Site:
+    """Turn a datacenter description into the factors an estimate needs, recording each choice."""
+    region = None
+    country = None
+    if spec.region is not None and spec.provider is not None:
+        region = catalog.regions.get((spec.provider, spec.region.lower()))
+        if region is None:
+            known = [rid for (provider, rid) in catalog.regions if provider == spec.provider]
+            raise UnknownReferenceError(
+                "datacenter.region",
+                f"{spec.provider} region",
+                spec.region,
+                difflib.get_close_matches(spec.region.lower(), known, n=3, cutoff=0.6),
+                f"/v1/regions?provider={spec.provider}",
+            )
+    elif spec.country is not None:
+        country = catalog.countries.get(spec.country.upper())
+        if country is None:
+            raise UnknownReferenceError(
+                "datacenter.country", "country", spec.country, catalog.suggest("country", spec.country), "ISO 3166-1 alpha-2"
+            )
+
+    # Grid carbon intensity.
+    if spec.carbon_intensity_gco2e_per_kwh is not None:
+        intensity = Range.exact(spec.carbon_intensity_gco2e_per_kwh)
+        ledger.assume("carbon_intensity", spec.carbon_intensity_gco2e_per_kwh, "gCO2e/kWh", INPUT, "request")
+    elif region is not None:
+        intensity = Range.exact(region.grid_ci_gco2e_per_kwh)
+        ledger.assume(
+            "carbon_intensity",
+            region.grid_ci_gco2e_per_kwh,
+            "gCO2e/kWh",
+            DEFAULT,
+            f"{region.grid_ci_basis}, {region.grid_ci_year}, zone {region.grid_zone} "
+            f"({region.grid_zone_mapping_source}); Electricity Maps data (ODbL)",
+        )
+    elif country is not None:
+        intensity = Range.exact(country.grid_ci_gco2e_per_kwh)
+        ledger.assume(
+            "carbon_intensity",
+            country.grid_ci_gco2e_per_kwh,
+            "gCO2e/kWh",
+            DEFAULT,
+            f"{country.name} {country.year}, {country.basis}: {country.source}",
+        )
+    else:
+        intensity = defaults.world_intensity
+        ledger.assume("carbon_intensity", intensity, "gCO2e/kWh", DEFAULT, defaults.world_intensity_source)
+        ledger.warn(
+            "no-location",
+            "No datacenter location was given: the world-average grid intensity is used and the range covers "
+            "most cloud regions. Give datacenter.provider and datacenter.region, or datacenter.country.",
+        )
+
+    # PUE.
+    if spec.pue is not None:
+        pue = Range.exact(spec.pue)
+        ledger.assume("pue", spec.pue, "ratio", INPUT, "request")
+    elif region is not None and region.pue is not None:
+        pue = Range.exact(region.pue.value)
+        ledger.assume("pue", region.pue.value, "ratio", DEFAULT, f"{region.pue.scope} {region.pue.year}: {region.pue.source}")
+    elif spec.provider in defaults.provider_pue:
+        pue, source = defaults.provider_pue[spec.provider]
+        ledger.assume("pue", pue, "ratio", DEFAULT, source)
+    else:
+        pue = INDUSTRY_PUE.range
+        ledger.assume("pue", pue, "ratio", DEFAULT, INDUSTRY_PUE.source)
+
+    # WUE.
+    if spec.wue_l_per_kwh is not None:
+        wue = Range.exact(spec.wue_l_per_kwh)
+        ledger.assume("wue", spec.wue_l_per_kwh, "L/kWh", INPUT, "request")
+    elif region is not None and region.wue is not None:
+        wue = Range.exact(region.wue.value)
+        ledger.assume("wue", region.wue.value, "L/kWh", DEFAULT, f"{region.wue.scope} {region.wue.year}: {region.wue.source}")
+    elif spec.provider in defaults.provider_wue:
+        wue, source = defaults.provider_wue[spec.provider]
+        ledger.assume("wue", wue, "L/kWh", DEFAULT, source)
+    else:
+        wue = defaults.any_wue
+        ledger.assume("wue", wue, "L/kWh", DEFAULT, INDUSTRY_WUE_SOURCE + "; range: published regional WUEs")
+
+    if spec.provider is not None and region is None:
+        ledger.warn(
+            "provider-without-region",
+            f"datacenter.provider '{spec.provider}' was given without a region: fleet PUE/WUE are used and the grid "
+            "intensity is not region-specific. Add datacenter.region.",
+        )
+
+    market_factor: float | None = None
+    market_source = ""
+    if region is not None:
+        if region.renewable_matched:
+            market_factor = 0.0
+            market_source = "AWS lists this region as 100% matched with renewable electricity (2023 list)"
+        elif region.provider_cfe_pct is not None:
+            market_factor = max(0.0, 1.0 - region.provider_cfe_pct / 100.0)
+            market_source = f"{region.provider_cfe_pct}% carbon-free energy ({region.provider_cfe_basis})"
+    if market_factor is not None:
+        ledger.assume("market_based_factor", market_factor, "fraction of location-based", DEFAULT, market_source)
+
+    label = (
+        f"{region.provider}:{region.id}" if region is not None else country.iso2 if country is not None else "world"
+    )
+    return Site(label, intensity, pue, wue, market_factor, market_source)

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: validation of every request payload and the documented response shapes."""

@@ -1,0 +1,194 @@
+"""Request schemas: validate estimate payloads and load them into the domain's request types.
+
+Unknown fields are rejected (marshmallow's RAISE). Upper bounds are generous for any real workload
+and keep every derived figure finite (documented in the OpenAPI file through each field's maximum).
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from ..domain.inputs import (
+    DEPLOYMENT_MODES,
+    FINE_TUNING_METHODS,
+    PRECISIONS,
+    PROVIDERS,
+    DatacenterSpec,
+    DeploymentSpec,
+    FineTuningRequest,
+    HardwareSpec,
+    InferenceRequest,
+    ModelSpec,
+    RagSpec,
+    TrainingRequest,
+)
+from .fields import StrictFloat, choice, count, identifier, non_negative, positive
+
+MAX_PARAMETERS_BILLION = 100_000.0
+MAX_TOKENS_BILLION = 10_000_000.0
+MAX_FLOPS = 1e32
+MAX_HOURS = 10_000_000.0
+MAX_ACCELERATOR_HOURS = 1e11
+MAX_ACCELERATORS = 10_000_000
+MAX_RUNS = 100_000
+MAX_REQUESTS = 1e16
+MAX_TOKENS_PER_REQUEST = 100_000_000.0
+MAX_POWER_W = 10_000.0
+
+
+class ModelSchema(Schema):
+    preset = identifier("Model preset id from GET /v1/models.")
+    parameters_billion = positive(MAX_PARAMETERS_BILLION, "Total parameters, billions; overrides the preset's.")
+    active_parameters_billion = positive(
+        MAX_PARAMETERS_BILLION, "Parameters active per token (mixture-of-experts), billions; at most parameters_billion."
+    )
+
+    @validates_schema
+    def _consistent(self, data, **_):
+        if data.get("preset") is None and data.get("parameters_billion") is None:
+            raise ValidationError("Give preset or parameters_billion.", "_schema")
+        total, active = data.get("parameters_billion"), data.get("active_parameters_billion")
+        if total is not None and active is not None and active > total:
+            raise ValidationError("Must be at most parameters_billion.", "active_parameters_billion")
+
+    @post_load
+    def _make(self, data, **_):
+        return ModelSpec(**data)
+
+
+class HardwareSchema(Schema):
+    accelerator = identifier("Accelerator id from GET /v1/accelerators.")
+    instance_type = identifier("Instance type id from GET /v1/instances (implies accelerator and count per instance).")
+    count = count(MAX_ACCELERATORS, "Accelerators, or instances when instance_type is used.")
+    precision = choice(PRECISIONS, "Numeric precision of weights and compute; default bf16.")
+    power_w = positive(MAX_POWER_W, "Average power per accelerator, W; default from TDP and workload.")
+    host_overhead_fraction = non_negative(
+        5.0, "Host (CPU, memory, network) power as a fraction of accelerator power; 0 when power_w includes the host."
+    )
+    mfu = positive(1.0, "Model-FLOPs utilisation, 0 < mfu <= 1.")
+
+    @validates_schema
+    def _one_device(self, data, **_):
+        if data.get("accelerator") is not None and data.get("instance_type") is not None:
+            raise ValidationError("Give accelerator or instance_type, not both.", "_schema")
+
+    @post_load
+    def _make(self, data, **_):
+        return HardwareSpec(**data)
+
+
+class DatacenterSchema(Schema):
+    provider = choice(PROVIDERS, "Cloud provider.")
+    region = identifier("The provider's region id, e.g. us-east-1 (see GET /v1/regions).")
+    country = fields.String(
+        validate=validate.Regexp(r"^[A-Za-z]{2}$", error="Must be an ISO 3166-1 alpha-2 code."),
+        metadata={"description": "ISO 3166-1 alpha-2 country of an on-premises site."},
+    )
+    carbon_intensity_gco2e_per_kwh = non_negative(5000.0, "Grid carbon intensity override, gCO2e/kWh.")
+    pue = StrictFloat(
+        validate=validate.Range(min=1, max=5), metadata={"description": "Power usage effectiveness override, >= 1."}
+    )
+    wue_l_per_kwh = non_negative(50.0, "Water usage effectiveness override, L per kWh of IT energy.")
+
+    @validates_schema
+    def _location(self, data, **_):
+        if data.get("region") is not None and data.get("provider") is None:
+            raise ValidationError("region needs provider.", "provider")
+        if data.get("country") is not None and (data.get("provider") is not None or data.get("region") is not None):
+            raise ValidationError("Give provider with region, or country, not both.", "country")
+
+    @post_load
+    def _make(self, data, **_):
+        return DatacenterSpec(**data)
+
+
+def _datacenter():
+    return fields.Nested(DatacenterSchema, load_default=DatacenterSpec, metadata={"description": "Where it runs."})
+
+
+def _embodied():
+    return fields.Boolean(load_default=True, metadata={"description": "Include embodied (manufacturing) emissions."})
+
+
+class TrainingRequestSchema(Schema):
+    model = fields.Nested(ModelSchema)
+    training_tokens_billion = positive(MAX_TOKENS_BILLION, "Training tokens, billions; default: the preset's published figure.")
+    flops = positive(MAX_FLOPS, "Total training FLOPs per run; default 6 x active parameters x tokens.")
+    hardware = fields.Nested(HardwareSchema, required=True)
+    duration_hours = positive(MAX_HOURS, "Wall-clock hours per run.")
+    accelerator_hours = positive(MAX_ACCELERATOR_HOURS, "Accelerator-hours per run.")
+    runs = count(MAX_RUNS, "Identical runs (e.g. a hyper-parameter search); default 1.", load_default=1)
+    datacenter = _datacenter()
+    include_embodied = _embodied()
+
+    @post_load
+    def _make(self, data, **_):
+        return TrainingRequest(**data)
+
+
+class FineTuningRequestSchema(Schema):
+    model = fields.Nested(ModelSchema, required=True)
+    method = choice(FINE_TUNING_METHODS, "Fine-tuning method.", required=True)
+    trainable_parameters_fraction = positive(1.0, "Share of parameters trained, 0 < f <= 1; default per method.")
+    dataset_tokens_million = positive(MAX_TOKENS_BILLION * 1000, "Tokens in the fine-tuning dataset, millions.")
+    epochs = positive(100_000.0, "Passes over the dataset; default 1.", load_default=1.0)
+    hardware = fields.Nested(HardwareSchema, load_default=HardwareSpec)
+    duration_hours = positive(MAX_HOURS, "Wall-clock hours per run.")
+    accelerator_hours = positive(MAX_ACCELERATOR_HOURS, "Accelerator-hours per run.")
+    runs = count(MAX_RUNS, "Identical runs; default 1.", load_default=1)
+    datacenter = _datacenter()
+    include_embodied = _embodied()
+
+    @validates_schema
+    def _full_trains_all(self, data, **_):
+        fraction = data.get("trainable_parameters_fraction")
+        if data.get("method") == "full" and fraction is not None and fraction != 1:
+            raise ValidationError("Full fine-tuning trains every parameter: omit it or give 1.", "trainable_parameters_fraction")
+
+    @post_load
+    def _make(self, data, **_):
+        return FineTuningRequest(**data)
+
+
+class DeploymentSchema(Schema):
+    mode = choice(DEPLOYMENT_MODES, "on_demand counts busy time only; dedicated counts replicas x hours.", load_default="on_demand")
+    replicas = count(MAX_ACCELERATORS, "Replicas kept up (dedicated); default 1.", load_default=1)
+    hours = positive(MAX_HOURS, "Hours the replicas are kept up (required for dedicated).")
+
+    @validates_schema
+    def _dedicated_needs_hours(self, data, **_):
+        if data.get("mode", "on_demand") == "dedicated" and data.get("hours") is None:
+            raise ValidationError("Required when mode is dedicated.", "hours")
+
+    @post_load
+    def _make(self, data, **_):
+        return DeploymentSpec(**data)
+
+
+class RagSchema(Schema):
+    retrieved_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Retrieved passage tokens added to each prompt.")
+    embedding_parameters_billion = positive(MAX_PARAMETERS_BILLION, "Parameters of the embedding model, billions.")
+    corpus_tokens_billion = non_negative(MAX_TOKENS_BILLION, "Corpus tokens embedded once to build the index, billions.")
+
+    @post_load
+    def _make(self, data, **_):
+        return RagSpec(**data)
+
+
+class InferenceRequestSchema(Schema):
+    model = fields.Nested(ModelSchema, required=True)
+    hardware = fields.Nested(HardwareSchema, required=True)
+    requests = non_negative(MAX_REQUESTS, "Requests served in the period.", required=True)
+    input_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Prompt tokens per request; default 500.")
+    output_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Generated tokens per request; default 250.")
+    batch_size = StrictFloat(
+        validate=validate.Range(min=1, max=100_000), metadata={"description": "Sequences decoded together; default 16."}
+    )
+    deployment = fields.Nested(DeploymentSchema, load_default=DeploymentSpec)
+    rag = fields.Nested(RagSchema, metadata={"description": "Retrieval-augmented generation."})
+    datacenter = _datacenter()
+    include_embodied = _embodied()
+
+    @post_load
+    def _make(self, data, **_):
+        return InferenceRequest(**data)
