@@ -52,6 +52,8 @@ class Settings:
     log_level: str = "INFO"
     #: Include request bodies in debug logs (off: payloads are never logged).
     log_payloads: bool = False
+    #: Write one JSON access line per request to stdout (method, path, status, duration, request id).
+    access_log: bool = True
     #: Directory of reference data; empty uses the data shipped in the package.
     data_dir: str = ""
 

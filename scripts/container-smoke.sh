@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Build the genai-footprint image with podman, run it read-only as a non-root user, wait for /readyz,
+# POST one estimate, scrape /metrics, print the image size, and clean up.
+#
+#   scripts/container-smoke.sh            # build + run + check (what `make image-test` does)
+#   scripts/container-smoke.sh build      # build only (what `make image` does)
+#
+# Exits 0 with a "skip:" message when podman is not installed.
+#
+# Base image: the Dockerfile says FROM python:3.11-slim (ARG BASE_IMAGE). When that image is not in local
+# storage and no registry can be reached, this script makes a stand-in base once: Debian bookworm from the
+# Debian archive via debootstrap (python3, venv, pip), imported with `podman import`, tagged
+# $LOCAL_BASE, and passes it as --build-arg BASE_IMAGE. Set BASE_IMAGE to force a base.
+#
+# Environment:
+#   IMAGE         image name to build (default localhost/genai-footprint:dev)
+#   BASE_IMAGE    base image for both stages (default: python:3.11-slim if present locally, else $LOCAL_BASE)
+#   LOCAL_BASE    tag of the debootstrapped stand-in base (default localhost/footprint-base:bookworm-py311)
+#   DEBIAN_MIRROR archive debootstrap uses (default http://deb.debian.org/debian)
+#   PODMAN_OPTS   global podman options (default: --storage-driver vfs --runtime runc)
+#   SMOKE_PORT    host port for the container (default: a free loopback port)
+#   KEEP=1        leave the container running (printed) instead of removing it
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+MODE=${1:-test}
+IMAGE=${IMAGE:-localhost/genai-footprint:dev}
+LOCAL_BASE=${LOCAL_BASE:-localhost/footprint-base:bookworm-py311}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+read -r -a PODMAN_GLOBAL <<<"${PODMAN_OPTS:---storage-driver vfs --runtime runc}"
+
+log() { printf '[container-smoke] %s\n' "$*" >&2; }
+
+if ! command -v podman >/dev/null 2>&1; then
+    echo "skip: podman is not installed (apt-get install podman runc debootstrap to run the container test)"
+    exit 0
+fi
+
+pm() { podman "${PODMAN_GLOBAL[@]}" "$@"; }
+
+make_local_base() {
+    if pm image exists "$LOCAL_BASE"; then
+        log "stand-in base $LOCAL_BASE already in local storage"
+        return 0
+    fi
+    if ! command -v debootstrap >/dev/null 2>&1; then
+        echo "skip: no python:3.11-slim image locally and debootstrap is not installed to make a stand-in base"
+        exit 0
+    fi
+    [ "$(id -u)" = 0 ] || { echo "skip: making the stand-in base with debootstrap needs root"; exit 0; }
+    local rootfs
+    rootfs=$(mktemp -d /var/tmp/footprint-base.XXXXXX)
+    log "debootstrap bookworm into $rootfs (a few minutes, once)"
+    debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
+        bookworm "$rootfs" "$DEBIAN_MIRROR" >"$rootfs.log" 2>&1 || {
+        tail -20 "$rootfs.log" >&2; rm -rf "$rootfs"; log "debootstrap failed"; exit 1; }
+    # Make it look like the official image where the Dockerfile relies on it: `python` on PATH.
+    ln -sf /usr/bin/python3 "$rootfs/usr/local/bin/python"
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    tar -C "$rootfs" -c . | pm import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'ENV LANG=C.UTF-8' \
+        --change 'CMD ["python3"]' - "$LOCAL_BASE" >/dev/null
+    rm -rf "$rootfs" "$rootfs.log"
+    log "imported stand-in base as $LOCAL_BASE"
+}
+
+pick_base() {
+    if [ -n "${BASE_IMAGE:-}" ]; then
+        echo "$BASE_IMAGE"
+    elif pm image exists docker.io/library/python:3.11-slim; then
+        echo docker.io/library/python:3.11-slim
+    else
+        make_local_base
+        echo "$LOCAL_BASE"
+    fi
+}
+
+build() {
+    local base
+    base=$(pick_base)
+    log "building $IMAGE from base $base"
+    pm build --pull=never --format docker --build-arg "BASE_IMAGE=$base" \
+        --build-arg "VCS_REF=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+        --build-arg "BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+        -t "$IMAGE" -f Dockerfile . >&2
+    local size
+    size=$(pm image inspect --format '{{.Size}}' "$IMAGE")
+    log "image $IMAGE size: $size bytes ($(( size / 1024 / 1024 )) MiB)"
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+smoke() {
+    local port name cid ok=0
+    port=${SMOKE_PORT:-$(free_port)}
+    name="footprint-smoke-$$"
+    log "running $IMAGE as $name on 127.0.0.1:$port (read-only root, tmpfs /tmp, all caps dropped)"
+    local net=(-p "127.0.0.1:$port:8080")
+    if ! cid=$(pm run -d --name "$name" --read-only --tmpfs /tmp:rw,size=64m --cap-drop ALL \
+            --security-opt no-new-privileges "${net[@]}" "$IMAGE" 2>/tmp/footprint-smoke-run.err); then
+        log "bridge networking failed ($(tail -1 /tmp/footprint-smoke-run.err)); retrying with host network"
+        pm rm -f "$name" >/dev/null 2>&1 || true
+        cid=$(pm run -d --name "$name" --read-only --tmpfs /tmp:rw,size=64m --cap-drop ALL \
+            --security-opt no-new-privileges --network host -e "FOOTPRINT_BIND=127.0.0.1:$port" "$IMAGE")
+    fi
+    cleanup() {
+        if [ "${KEEP:-0}" = 1 ]; then log "KEEP=1: container $name left running"; return; fi
+        pm logs "$name" >/tmp/footprint-smoke-container.log 2>&1 || true
+        pm rm -f -t 5 "$name" >/dev/null 2>&1 || true
+    }
+    trap cleanup EXIT
+    local base="http://127.0.0.1:$port"
+    for _ in $(seq 1 60); do
+        if python3 - "$base/readyz" <<'PY' 2>/dev/null; then ok=1; break; fi
+import sys, urllib.request
+sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=2).status == 200 else 1)
+PY
+        sleep 1
+    done
+    if [ "$ok" != 1 ]; then
+        log "container did not become ready; its log:"; pm logs "$name" >&2 || true; exit 1
+    fi
+    log "ready: $base/readyz answered 200"
+    python3 - "$base" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+body = json.dumps({"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 8}, "duration_hours": 10,
+                   "datacenter": {"provider": "aws", "region": "us-east-1"}}).encode()
+req = urllib.request.Request(base + "/v1/estimates/training", data=body, method="POST",
+                             headers={"Content-Type": "application/json", "X-Request-ID": "smoke-1"})
+with urllib.request.urlopen(req, timeout=10) as resp:
+    assert resp.status == 200, resp.status
+    assert resp.headers["X-Request-ID"] == "smoke-1", resp.headers
+    print("[container-smoke] estimate:", resp.read()[:300].decode(), file=sys.stderr)
+metrics = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+lines = [l for l in metrics.splitlines() if l.startswith("genai_footprint_estimates_total{")]
+assert any('kind="training"' in l for l in lines), metrics[:2000]
+print("[container-smoke] metrics:", *lines, sep="\n  ", file=sys.stderr)
+PY
+    local health
+    health=$(pm inspect --format '{{.Config.Healthcheck.Test}}' "$IMAGE" 2>/dev/null || true)
+    log "image HEALTHCHECK: $health"
+    log "user in container: $(pm exec "$name" id -u)"
+    log "OK: container answered /readyz, an estimate and /metrics"
+}
+
+case "$MODE" in
+    build) build ;;
+    test) build; smoke ;;
+    base) make_local_base ;;
+    *) echo "usage: $0 [test|build|base]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,134 @@
+"""gunicorn configuration: ``gunicorn --config python:service.gunicorn_conf 'service:create_app()'``.
+
+Every knob comes from a ``FOOTPRINT_*`` environment variable with the default shown (docs/deploy.md has
+the same table). Invalid values stop gunicorn at start-up with a message naming the variable.
+
+=================================  =======================  ===============================================
+Variable                           Default                  Meaning
+=================================  =======================  ===============================================
+FOOTPRINT_BIND                     127.0.0.1:8080           Address(es) to listen on, comma-separated
+                                                            (the container image sets 0.0.0.0:8080).
+FOOTPRINT_WORKERS                  2                        Worker processes. Set it from the CPU the pod
+                                                            is given, never from the node's CPU count.
+FOOTPRINT_WORKER_CLASS             gthread                  gunicorn worker class (gthread or sync).
+FOOTPRINT_THREADS                  4                        Threads per worker (gthread).
+FOOTPRINT_TIMEOUT                  30                       Seconds a worker may be silent before it is
+                                                            killed and replaced.
+FOOTPRINT_GRACEFUL_TIMEOUT         30                       Seconds workers get to finish in-flight requests
+                                                            after SIGTERM before they are killed.
+FOOTPRINT_KEEPALIVE                5                        Seconds to hold an idle keep-alive connection.
+FOOTPRINT_MAX_REQUESTS             1000                     Restart a worker after this many requests
+                                                            (0 = never); bounds slow leaks.
+FOOTPRINT_MAX_REQUESTS_JITTER      100                      Random extra requests per worker so workers do
+                                                            not restart together.
+FOOTPRINT_WORKER_TMP_DIR           /dev/shm if present,     Directory of the worker heartbeat files.
+                                   else /tmp
+FOOTPRINT_FORWARDED_ALLOW_IPS      127.0.0.1,::1            Proxies whose X-Forwarded-* headers are trusted
+                                                            ("*" behind a trusted ingress only).
+FOOTPRINT_LOG_LEVEL                INFO                     gunicorn's error log level (also the service's).
+FOOTPRINT_ACCESS_LOG               true                     One JSON access line per request on stdout.
+PROMETHEUS_MULTIPROC_DIR           fresh dir under /tmp     Where workers share metric values; /metrics
+                                                            aggregates all workers from it.
+=================================  =======================  ===============================================
+
+Logs: gunicorn's own (error) log goes to stderr as JSON lines. The access log goes to stdout, written by
+the service itself (``service.observability``): it knows the request id and the matched endpoint, so
+gunicorn's access logger is left off rather than printing a second, less useful line per request.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import tempfile
+
+ENV_PREFIX = "FOOTPRINT_"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(ENV_PREFIX + name, "").strip()
+    return value or default
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = _env(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{ENV_PREFIX}{name}: expected an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SystemExit(f"{ENV_PREFIX}{name}: expected an integer >= {minimum}, got {value}")
+    return value
+
+
+# -- metrics across workers: must be decided before prometheus_client is imported anywhere -----------------
+_created_multiproc_dir: str | None = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _created_multiproc_dir = tempfile.mkdtemp(prefix="footprint-metrics-", dir="/tmp")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _created_multiproc_dir
+else:
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+# -- server socket -----------------------------------------------------------------------------------------
+bind = [b.strip() for b in _env("BIND", "127.0.0.1:8080").split(",") if b.strip()]
+forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# -- workers -----------------------------------------------------------------------------------------------
+workers = _env_int("WORKERS", 2, minimum=1)
+worker_class = _env("WORKER_CLASS", "gthread")
+threads = _env_int("THREADS", 4, minimum=1)
+timeout = _env_int("TIMEOUT", 30)
+graceful_timeout = _env_int("GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("KEEPALIVE", 5)
+max_requests = _env_int("MAX_REQUESTS", 1000)
+max_requests_jitter = _env_int("MAX_REQUESTS_JITTER", 100)
+worker_tmp_dir = _env("WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp")
+# The app is imported in each worker after the fork (no preload): metrics and data load per worker.
+preload_app = False
+# gunicorn >= 24 opens a control socket under $HOME or $XDG_RUNTIME_DIR by default; the service does not
+# use it, it would write outside /tmp, and two servers on one host would fight over the path.
+control_socket_disable = True
+
+# -- logging -----------------------------------------------------------------------------------------------
+loglevel = _env("LOG_LEVEL", "INFO").lower()
+errorlog = "-"
+accesslog = None  # the service writes the access log itself (FOOTPRINT_ACCESS_LOG), see the docstring
+capture_output = False
+proc_name = "genai-footprint"
+
+try:  # JSON error log lines, like the service's own
+    from gunicorn.glogging import Logger as _GunicornLogger
+
+    class JsonLogger(_GunicornLogger):
+        """gunicorn's logger with JSON-formatted error log lines."""
+
+        def setup(self, cfg):  # noqa: D102
+            super().setup(cfg)
+            from service.observability.logs import JsonFormatter
+
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+    logger_class = JsonLogger
+except ImportError:  # pragma: no cover - only when the module is read outside gunicorn
+    pass
+
+
+# -- hooks -------------------------------------------------------------------------------------------------
+def on_starting(server) -> None:
+    """Start from empty metric files: values left by an earlier run in the same directory are stale."""
+    for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(path)
+
+
+def child_exit(server, worker) -> None:
+    """A worker exited (restart after max_requests, crash, shutdown): drop its live metric files."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    if _created_multiproc_dir:
+        shutil.rmtree(_created_multiproc_dir, ignore_errors=True)

@@ -1,0 +1,89 @@
+"""JSON log lines on stdout for the ``service`` logger (and gunicorn's error log, see gunicorn_conf)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+LOGGER_NAME = "service"
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=`` and is emitted as a field.
+_RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: ``ts`` (UTC, ms), ``level``, ``logger``, ``message``, extras, ``exc``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRS and not key.startswith("_"):
+                entry[key] = value
+        if "request_id" not in entry:
+            request_id = _current_request_id()
+            if request_id:
+                entry["request_id"] = request_id
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def _current_request_id() -> str | None:
+    try:
+        from flask import g, has_request_context
+    except ImportError:  # pragma: no cover - flask is a dependency
+        return None
+    if has_request_context():
+        return g.get("request_id")
+    return None
+
+
+class StdoutHandler(logging.StreamHandler):
+    """A stream handler bound to whatever ``sys.stdout`` is at emit time (so test capture works)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: D401
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def parse_level(level: str | int) -> int:
+    if isinstance(level, int):
+        return level
+    value = logging.getLevelName(str(level).strip().upper())
+    if not isinstance(value, int):
+        from ..config import ConfigError
+
+        raise ConfigError(f"FOOTPRINT_LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {level!r}")
+    return value
+
+
+def configure_logging(level: str | int = "INFO") -> logging.Logger:
+    """Give the ``service`` logger exactly one JSON stdout handler at ``level``; it does not propagate."""
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.setLevel(parse_level(level))
+    for handler in list(logger.handlers):
+        if isinstance(handler, StdoutHandler):
+            logger.removeHandler(handler)
+    handler = StdoutHandler()
+    handler.setFormatter(JsonFormatter())
+    logger.addHandler(handler)
+    logger.propagate = False
+    return logger
