@@ -170,6 +170,10 @@ def build_spec() -> APISpec:
     spec.path("/healthz", operations=_get("health", "Process is alive", "Health"))
     spec.path("/readyz", operations=_get("health", "Reference data loaded and valid", "Ready"))
     spec.path(
+        "/metrics",
+        operations={"get": {"tags": ["health"], "summary": "Prometheus metrics of all workers", "responses": {"200": {"description": "Prometheus text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+    )
+    spec.path(
         "/openapi.yaml",
         operations={"get": {"tags": ["health"], "summary": "This document", "responses": {"200": {"description": "OpenAPI 3 YAML", "content": {"application/yaml": {"schema": {"type": "string"}}}}}}},
     )

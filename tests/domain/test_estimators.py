@@ -1,0 +1,226 @@
+"""Estimators on the shipped catalog: exact inputs give exact, hand-computable answers; defaults give ranges."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.domain import Estimator, MissingReferenceFigureError, UnderdeterminedError, UnknownReferenceError
+from service.domain.defaults import INDUSTRY_PUE, TRAINING_POWER_FRACTION_OF_TDP
+from service.domain.fine_tuning import fine_tuning_memory_gb
+from service.domain.inputs import (
+    DatacenterSpec,
+    DeploymentSpec,
+    FineTuningRequest,
+    HardwareSpec,
+    InferenceRequest,
+    ModelSpec,
+    TrainingRequest,
+)
+
+EXACT_SITE = DatacenterSpec(carbon_intensity_gco2e_per_kwh=400.0, pue=1.2, wue_l_per_kwh=0.5)
+
+
+@pytest.fixture(scope="module")
+def estimator(catalog):
+    return Estimator(catalog)
+
+
+def test_training_with_every_input_given_is_exact(estimator):
+    # 8 GPUs x 10 h = 80 GPU-h x 500 W = 40 kWh; host 0; x PUE 1.2 = 48 kWh; x 400 g = 19.2 kg; water 40 x 0.5 = 20 L.
+    request = TrainingRequest(
+        hardware=HardwareSpec(accelerator="nvidia-a100-sxm4-80gb", count=8, power_w=500, host_overhead_fraction=0),
+        duration_hours=10,
+        datacenter=EXACT_SITE,
+        include_embodied=False,
+    )
+    body = estimator.training(request).as_dict()
+    for key, expected in (("energy_kwh", 48.0), ("emissions_kgco2e", 19.2), ("water_l", 20.0)):
+        assert body[key] == pytest.approx({"value": expected, "low": expected, "high": expected}, rel=1e-12)
+    assert body["compute"]["accelerator_hours"]["value"] == pytest.approx(80.0, rel=1e-12)
+    assert body["compute"]["duration_hours"]["value"] == pytest.approx(10.0, rel=1e-12)
+    assert body["breakdown"]["facility_overhead_kwh"]["value"] == pytest.approx(8.0, rel=1e-12)
+    assert body["warnings"] == []
+    statuses = {a["name"]: a["status"] for a in body["assumptions"]}
+    assert statuses["power_w"] == statuses["pue"] == statuses["carbon_intensity"] == "input"
+
+
+def test_training_runs_multiply_everything(estimator):
+    base = TrainingRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=4), duration_hours=5)
+    one = estimator.training(base).as_dict()
+    three = estimator.training(TrainingRequest(hardware=base.hardware, duration_hours=5, runs=3)).as_dict()
+    assert three["energy_kwh"]["value"] == pytest.approx(3 * one["energy_kwh"]["value"], rel=1e-12)
+
+
+def test_training_from_flops_uses_default_mfu_and_power(estimator, catalog):
+    request = TrainingRequest(
+        model=ModelSpec(parameters_billion=7.0),
+        training_tokens_billion=1000,
+        hardware=HardwareSpec(accelerator="nvidia-a100-sxm4-80gb", count=512),
+    )
+    body = estimator.training(request).as_dict()
+    assert body["compute"]["flops"]["value"] == pytest.approx(6 * 7e9 * 1e12, rel=1e-12)
+    energy = body["energy_kwh"]
+    assert energy["low"] < energy["value"] < energy["high"]
+    power = next(a for a in body["assumptions"] if a["name"] == "power_w")
+    assert power["status"] == "default"
+    assert power["value"]["value"] == pytest.approx(400 * TRAINING_POWER_FRACTION_OF_TDP.range.value, rel=1e-12)
+    assert [w["code"] for w in body["warnings"]] == ["no-location"]
+
+
+def test_mixture_of_experts_uses_active_parameters(estimator):
+    dense = estimator.training(
+        TrainingRequest(model=ModelSpec(parameters_billion=47.0), training_tokens_billion=100, hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"))
+    )
+    moe = estimator.training(
+        TrainingRequest(
+            model=ModelSpec(parameters_billion=47.0, active_parameters_billion=13.0),
+            training_tokens_billion=100,
+            hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"),
+        )
+    )
+    assert moe.flops.value == pytest.approx(dense.flops.value * 13.0 / 47.0, rel=1e-12)
+
+
+def test_training_without_enough_inputs_names_what_would_do(estimator):
+    with pytest.raises(UnderdeterminedError) as error:
+        estimator.training(TrainingRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb")))
+    assert "accelerator_hours" in error.value.message and "training_tokens_billion" in error.value.message
+
+
+def test_unknown_accelerator_suggests_close_ids(estimator):
+    with pytest.raises(UnknownReferenceError) as error:
+        estimator.training(TrainingRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm-80gb", count=1), duration_hours=1))
+    assert "nvidia-h100-sxm5-80gb" in error.value.suggestions
+    assert error.value.field == "hardware.accelerator"
+
+
+def test_unpublished_tdp_requires_power(estimator):
+    request = TrainingRequest(hardware=HardwareSpec(accelerator="aws-trainium2", count=16), duration_hours=1)
+    with pytest.raises(MissingReferenceFigureError) as error:
+        estimator.training(request)
+    assert error.value.field == "hardware.power_w"
+    given = TrainingRequest(hardware=HardwareSpec(accelerator="aws-trainium2", count=16, power_w=500), duration_hours=1)
+    assert estimator.training(given).footprint.accelerators_kwh.value == pytest.approx(16 * 500 / 1000, rel=1e-12)
+
+
+def test_region_gives_catalog_grid_pue_and_wue(estimator, catalog):
+    region = catalog.regions[("aws", "us-east-1")]
+    body = estimator.training(
+        TrainingRequest(
+            hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=8, power_w=700, host_overhead_fraction=0),
+            duration_hours=1,
+            datacenter=DatacenterSpec(provider="aws", region="us-east-1"),
+            include_embodied=False,
+        )
+    ).as_dict()
+    it_kwh = 8 * 700 / 1000
+    assert body["energy_kwh"]["value"] == pytest.approx(it_kwh * region.pue.value, rel=1e-12)
+    assert body["emissions_kgco2e"]["value"] == pytest.approx(it_kwh * region.pue.value * region.grid_ci_gco2e_per_kwh / 1000, rel=1e-12)
+    assert body["water_l"]["value"] == pytest.approx(it_kwh * region.wue.value, rel=1e-12)
+    # AWS lists us-east-1 as 100% renewable-matched: market-based operational emissions are zero.
+    assert body["market_based_emissions_kgco2e"]["value"] == 0.0
+
+
+def test_no_location_uses_world_average_with_wide_range(estimator, catalog):
+    body = estimator.training(
+        TrainingRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=1), duration_hours=1)
+    ).as_dict()
+    ci = next(a for a in body["assumptions"] if a["name"] == "carbon_intensity")["value"]
+    assert ci["value"] == catalog.world.grid_ci_gco2e_per_kwh
+    assert ci["low"] < ci["value"] < ci["high"]
+    pue = next(a for a in body["assumptions"] if a["name"] == "pue")["value"]
+    assert pue["value"] == INDUSTRY_PUE.range.value
+    assert body["market_based_emissions_kgco2e"] is None
+
+
+def test_country_location(estimator, catalog):
+    body = estimator.training(
+        TrainingRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=1), duration_hours=1, datacenter=DatacenterSpec(country="fr"))
+    ).as_dict()
+    ci = next(a for a in body["assumptions"] if a["name"] == "carbon_intensity")
+    assert ci["value"] == catalog.countries["FR"].grid_ci_gco2e_per_kwh
+
+
+@pytest.mark.parametrize(
+    ("preset", "method", "accelerator", "expected_minimum"),
+    [
+        # QLoRA fine-tuned a 65B model on one 48 GB GPU (Dettmers et al. 2023).
+        pytest.param("llama-1-65b", "qlora", "nvidia-l40s", 1, id="qlora-65b-one-48gb-gpu"),
+        # Full fine-tuning: 65.2e9 x 16 B x 1.2 = 1,252 GB -> 1,252 / 72 GB usable = 17.4 -> 18 x 80 GB.
+        pytest.param("llama-1-65b", "full", "nvidia-a100-sxm4-80gb", 18, id="full-65b-many-80gb-gpus"),
+    ],
+)
+def test_fine_tuning_memory_sets_minimum_accelerators(estimator, preset, method, accelerator, expected_minimum):
+    estimate = estimator.fine_tuning(
+        FineTuningRequest(model=ModelSpec(preset=preset), method=method, dataset_tokens_million=10, hardware=HardwareSpec(accelerator=accelerator))
+    )
+    assert estimate.extra["memory"]["minimum_accelerators"] == expected_minimum
+    assert estimate.accelerator_count == expected_minimum
+
+
+def test_fine_tuning_memory_per_method_ordering():
+    full, lora, qlora = (fine_tuning_memory_gb(7e9, m, 0.005) for m in ("full", "lora", "qlora"))
+    assert full > lora > qlora
+    # Full: 7e9 x 16 bytes x 1.2 = 134.4 GB
+    assert full == pytest.approx(134.4, rel=1e-12)
+
+
+def test_lora_costs_less_compute_than_full(estimator):
+    common = dict(model=ModelSpec(preset="llama-3.1-8b"), dataset_tokens_million=100, hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=8))
+    full = estimator.fine_tuning(FineTuningRequest(method="full", **common))
+    lora = estimator.fine_tuning(FineTuningRequest(method="lora", trainable_parameters_fraction=0.01, **common))
+    assert lora.flops.value == pytest.approx(full.flops.value * 4.02 / 6.0, rel=1e-12)
+
+
+def test_inference_defaults_count_to_fit_memory(estimator):
+    estimate = estimator.inference(
+        InferenceRequest(model=ModelSpec(parameters_billion=70.0), hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"), requests=1000)
+    )
+    assert estimate.extra["serving"]["accelerators_per_replica"] == 4  # 168 GB -> 3 -> power of two 4
+
+
+def test_dedicated_low_utilisation_costs_more_per_request(estimator):
+    model, hw = ModelSpec(preset="llama-3.1-8b"), HardwareSpec(accelerator="nvidia-h100-sxm5-80gb")
+    on_demand = estimator.inference(InferenceRequest(model=model, hardware=hw, requests=1000))
+    idle_heavy = estimator.inference(
+        InferenceRequest(model=model, hardware=hw, requests=1000, deployment=DeploymentSpec(mode="dedicated", replicas=2, hours=24))
+    )
+    assert idle_heavy.extra["per_request"]["energy_wh"].value > 10 * on_demand.extra["per_request"]["energy_wh"].value
+    assert idle_heavy.extra["serving"]["utilisation"] < 0.01
+
+
+def test_dedicated_capacity_exceeded_warns(estimator):
+    estimate = estimator.inference(
+        InferenceRequest(
+            model=ModelSpec(preset="llama-3.1-70b"),
+            hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"),
+            requests=1e9,
+            deployment=DeploymentSpec(mode="dedicated", replicas=1, hours=1),
+        )
+    )
+    assert "capacity-exceeded" in [w.code for w in estimate.ledger.warnings]
+
+
+def test_inference_quantisation_lowers_energy(estimator):
+    common = dict(model=ModelSpec(preset="llama-3.1-70b"), requests=1000, batch_size=8, input_tokens_per_request=500, output_tokens_per_request=300)
+    bf16 = estimator.inference(InferenceRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", precision="bf16"), **common))
+    fp8 = estimator.inference(InferenceRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", precision="fp8"), **common))
+    assert fp8.footprint.energy_kwh.value < bf16.footprint.energy_kwh.value
+
+
+def test_every_range_is_ordered(estimator):
+    estimate = estimator.inference(
+        InferenceRequest(model=ModelSpec(preset="mixtral-8x7b"), hardware=HardwareSpec(instance_type="p4d.24xlarge"), requests=50_000)
+    )
+
+    def walk(node):
+        if isinstance(node, dict):
+            if set(node) == {"value", "low", "high"}:
+                assert node["low"] <= node["value"] <= node["high"]
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(estimate.as_dict())

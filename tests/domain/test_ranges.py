@@ -1,0 +1,73 @@
+"""Range arithmetic: quadrature for independent factors, bounds-add for sums, exactness preserved."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from service.domain.ranges import ZERO, Range
+
+
+def test_exact_inputs_stay_exact():
+    product = Range.exact(3.0).times(Range.exact(4.0))
+    assert product == Range.exact(12.0)
+    assert product.is_exact
+
+
+def test_product_combines_log_spreads_in_quadrature():
+    # Two factors each spanning x/2 .. x2: ln2 on each side; quadrature gives sqrt(2)*ln2.
+    a = Range(10.0, 5.0, 20.0)
+    b = Range(3.0, 1.5, 6.0)
+    product = a.times(b)
+    spread = math.exp(math.sqrt(2) * math.log(2))
+    assert product.value == pytest.approx(30.0, rel=1e-12)
+    assert product.low == pytest.approx(30.0 / spread, rel=1e-12)
+    assert product.high == pytest.approx(30.0 * spread, rel=1e-12)
+
+
+def test_product_with_one_uncertain_factor_keeps_its_relative_spread():
+    product = Range(2.0, 1.0, 3.0).times(Range.exact(10.0))
+    assert (product.value, product.low, product.high) == pytest.approx((20.0, 10.0, 30.0), rel=1e-12)
+
+
+def test_division_swaps_sides():
+    quotient = Range.exact(100.0).divided_by(Range(4.0, 2.0, 5.0))
+    assert quotient.value == pytest.approx(25.0, rel=1e-12)
+    assert quotient.low == pytest.approx(20.0, rel=1e-12)  # the high divisor gives the low quotient
+    assert quotient.high == pytest.approx(50.0, rel=1e-12)
+
+
+def test_sum_adds_bounds():
+    total = Range(1.0, 0.5, 2.0) + Range(3.0, 2.0, 5.0)
+    assert (total.value, total.low, total.high) == (4.0, 2.5, 7.0)
+
+
+def test_zero_low_bound_propagates_to_zero_low():
+    product = Range(0.3, 0.0, 0.45).times(Range(10.0, 8.0, 12.0))
+    assert product.low == 0.0
+    assert product.value == pytest.approx(3.0, rel=1e-12)
+
+
+def test_zero_factor_gives_zero_centre():
+    assert Range.exact(5.0).times(ZERO) == ZERO
+
+
+def test_minus_clamped_uses_opposite_bounds():
+    idle = Range.exact(100.0).minus_clamped(Range(30.0, 20.0, 40.0))
+    assert (idle.value, idle.low, idle.high) == (70.0, 60.0, 80.0)
+    assert Range.exact(10.0).minus_clamped(Range.exact(15.0)) == ZERO
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [pytest.param((1.0, 2.0, 3.0), id="low-above-value"), pytest.param((1.0, 0.5, 0.9), id="high-below-value"),
+     pytest.param((float("nan"), 0.0, 1.0), id="nan"), pytest.param((1.0, -1.0, 2.0), id="negative-low")],
+)
+def test_invalid_ranges_are_rejected(bounds):
+    with pytest.raises(ValueError):
+        Range(*bounds)
+
+
+def test_as_dict_shape():
+    assert Range(2.0, 1.0, 3.0).as_dict() == {"value": 2.0, "low": 1.0, "high": 3.0}
