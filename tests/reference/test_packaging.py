@@ -1,0 +1,50 @@
+"""The reference data ships inside the wheel and loads from the installed package, not from the checkout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = out.glob("genai_footprint-*.whl")
+    return path
+
+
+def test_wheel_contains_every_data_file_and_its_licence_notes(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {p.name for p in (ROOT / "service/reference/data").iterdir() if p.suffix in {".csv", ".md"}}
+    assert shipped, "no data files found in the checkout"
+    for name in shipped:
+        assert f"service/reference/data/{name}" in names, f"{name} is missing from the wheel"
+
+
+def test_installed_wheel_loads_its_own_data(wheel, tmp_path):
+    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    script = (
+        "import service.reference as r, pathlib; c = r.load_catalog(); "
+        "print(pathlib.Path(r.__file__).resolve().parent); print(len(c.regions), len(c.accelerators))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path / 'site')!r}); {script}"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    location, counts = result.stdout.split("\n")[:2]
+    assert location.startswith(str(tmp_path)), "loaded from the checkout instead of the installed package"
+    assert counts == "144 34"
