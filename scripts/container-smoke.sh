@@ -17,6 +17,7 @@
 #   BASE_IMAGE    base image for both stages (default: python:3.11-slim if present locally, else $LOCAL_BASE)
 #   LOCAL_BASE    tag of the debootstrapped stand-in base (default localhost/footprint-base:bookworm-py311)
 #   DEBIAN_MIRROR archive debootstrap uses (default http://deb.debian.org/debian)
+#   EXTRA_CA_DIR  *.crt files added to the stand-in base's trust store (default /usr/local/share/ca-certificates)
 #   PODMAN_OPTS   global podman options (default: --storage-driver vfs --runtime runc)
 #   SMOKE_PORT    host port for the container (default: a free loopback port)
 #   KEEP=1        leave the container running (printed) instead of removing it
@@ -56,6 +57,12 @@ make_local_base() {
         tail -20 "$rootfs.log" >&2; rm -rf "$rootfs"; log "debootstrap failed"; exit 1; }
     # Make it look like the official image where the Dockerfile relies on it: `python` on PATH.
     ln -sf /usr/bin/python3 "$rootfs/usr/local/bin/python"
+    # Trust the same extra CAs as this machine (a TLS-inspecting egress proxy in front of the package
+    # registries, for instance), so `pip install` in the build stage reaches PyPI as the host does.
+    if compgen -G "${EXTRA_CA_DIR:-/usr/local/share/ca-certificates}/*.crt" >/dev/null; then
+        cp "${EXTRA_CA_DIR:-/usr/local/share/ca-certificates}"/*.crt "$rootfs/usr/local/share/ca-certificates/"
+        chroot "$rootfs" update-ca-certificates >/dev/null 2>&1 || log "update-ca-certificates failed in base"
+    fi
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
     tar -C "$rootfs" -c . | pm import \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
