@@ -20,9 +20,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-_REL_TOL = 1e-12
-
-
 @dataclass(frozen=True, slots=True)
 class Range:
     """A non-negative quantity: central ``value`` with ``low <= value <= high``."""
@@ -32,11 +29,10 @@ class Range:
     high: float
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.value) and math.isfinite(self.low) and math.isfinite(self.high)):
-            raise ValueError(f"Range must be finite, got {self.value}, {self.low}, {self.high}")
-        slack = _REL_TOL * max(abs(self.value), 1e-300)
-        if self.low > self.value + slack or self.value > self.high + slack or self.low < 0:
-            raise ValueError(f"Range needs 0 <= low <= value <= high, got {self.low}, {self.value}, {self.high}")
+        # One chained comparison: false for NaN, for infinity and for any misordering. The arithmetic
+        # below preserves order exactly (IEEE rounding is monotone), so no tolerance is needed.
+        if not (0.0 <= self.low <= self.value <= self.high < math.inf):
+            raise ValueError(f"Range needs finite 0 <= low <= value <= high, got {self.low}, {self.value}, {self.high}")
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
