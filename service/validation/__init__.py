@@ -1,0 +1,1 @@
+"""Validation against published measurements: cases -> API requests -> report (``make validate``)."""
