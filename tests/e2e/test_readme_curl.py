@@ -1,0 +1,91 @@
+"""The README's curl examples, run verbatim with curl against a real gunicorn started with the shipped config."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = {**os.environ, "FOOTPRINT_BIND": f"127.0.0.1:{port}", "FOOTPRINT_WORKERS": "2"}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [str(gunicorn), "--config", "python:service.gunicorn_conf", "service:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not become ready")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _readme_curl_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        # Join continuation lines and multi-line quoted bodies into one command each.
+        current = ""
+        for line in block.splitlines():
+            if not current and not line.startswith("curl "):
+                continue
+            current += line + "\n"
+            if current.count("'") % 2 == 0 and not line.rstrip().endswith("\\"):
+                commands.append(current)
+                current = ""
+    return commands
+
+
+COMMANDS = _readme_curl_commands()
+
+
+def test_readme_has_curl_examples_for_every_endpoint():
+    joined = "\n".join(COMMANDS)
+    for path in ("/v1/estimates/training", "/v1/estimates/fine-tuning", "/v1/estimates/inference", "/v1/accelerators",
+                 "/v1/instances", "/v1/regions", "/v1/models", "/healthz", "/readyz", "/metrics"):
+        assert path in joined, f"README has no curl example for {path}"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[re.sub(r"\W+", "-", c.split("localhost:8080")[1].split()[0]).strip("-")[:60] + f"-{i}" for i, c in enumerate(COMMANDS)])
+def test_readme_curl_example_works(server, command):
+    command = re.sub(r"#[^\n']*$", "", command.strip(), flags=re.M).replace("localhost:8080", f"127.0.0.1:{server}")
+    result = subprocess.run(["bash", "-c", command.replace("curl -s", "curl -s -w '\\n%{http_code}'", 1)], capture_output=True, text=True, timeout=30)
+    body, _, status = result.stdout.rpartition("\n")
+    expected = 422 if "nvidia-h100-sxm-80gb" in command else 200
+    assert int(status) == expected, (command, result.stdout[-500:], result.stderr[-500:])
+    if "/metrics" not in command and expected == 200:
+        json.loads(body)
