@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .problems import BadRequestBody, UnsupportedMediaType
 
@@ -47,6 +48,7 @@ def json_object(request: Request) -> dict[str, Any]:
             f"Send the body as application/json (got '{request.mimetype or 'no content type'}')."
         )
     raw = request.get_data(cache=False)
+    _refuse_truncated(request, raw)
     try:
         text = raw.decode("utf-8")
         value, end = _decoder.raw_decode(text, _skip_ws(text, 0))
@@ -61,6 +63,18 @@ def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise BadRequestBody(f"The body must be a JSON object, got {type(value).__name__ if value is not None else 'null'}.")
     return value
+
+
+def _refuse_truncated(request: Request, raw: bytes) -> None:
+    """A body of unknown length (chunked) is read up to the limit only: if more follows, it is a 413.
+
+    Werkzeug stops reading such a body at ``max_content_length`` without telling, which would parse a
+    truncated document (a 400, or worse a different but valid one).
+    """
+    limit = request.max_content_length
+    if limit is not None and request.content_length is None and len(raw) >= limit:
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
 
 
 def _skip_ws(text: str, index: int) -> int:

@@ -13,6 +13,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from .. import schemas  # noqa: F401  (package docstring only; keeps the import graph explicit)
 from ..domain.defaults import METHODOLOGY_VERSION
+from ..schemas.batch import BatchRequestSchema
 from ..schemas.catalog import (
     AcceleratorListSchema,
     AcceleratorSchema,
@@ -50,6 +51,10 @@ def _problem(description: str) -> dict[str, Any]:
 
 _COMMON_ERRORS = {
     "400": _problem("Malformed JSON (syntax, NaN/Infinity literal, duplicate key, not an object)."),
+    "401": {
+        **_problem("Missing or invalid API key (only when FOOTPRINT_AUTH_ENABLED is true)."),
+        "headers": {"WWW-Authenticate": {"description": "Bearer challenge.", "schema": {"type": "string"}}},
+    },
     "413": _problem("Body larger than FOOTPRINT_MAX_BODY_BYTES."),
     "415": _problem("Body not sent as application/json."),
     "422": _problem("Validation failed, unknown catalog id (with suggestions) or undetermined inputs."),
@@ -62,6 +67,7 @@ def _estimate_operation(summary: str, description: str, request_schema: str, res
             "tags": ["estimates"],
             "summary": summary,
             "description": description,
+            "security": API_SECURITY,
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": request_schema, "examples": examples}},
@@ -72,6 +78,73 @@ def _estimate_operation(summary: str, description: str, request_schema: str, res
             },
         }
     }
+
+
+#: /v1 operations accept either scheme when FOOTPRINT_AUTH_ENABLED is true (docs/security.md).
+API_SECURITY = [{"bearerAuth": []}, {"apiKeyHeader": []}]
+
+_SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Authorization: Bearer <key>. Required on /v1 paths when FOOTPRINT_AUTH_ENABLED is true.",
+    },
+    "apiKeyHeader": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "X-API-Key: <key>, the alternative to the bearer header.",
+    },
+}
+
+_BATCH_ITEM_RESULT = {
+    "type": "object",
+    "description": "One item's answer: status 200 with result, or status 422 with problem.",
+    "properties": {
+        "id": {"type": "string", "description": "The item's id, echoed."},
+        "status": {"type": "integer", "enum": [200, 422]},
+        "result": {
+            "description": "The estimate, shaped by the item's kind.",
+            "oneOf": [
+                {"$ref": "#/components/schemas/TrainingEstimate"},
+                {"$ref": "#/components/schemas/FineTuningEstimate"},
+                {"$ref": "#/components/schemas/InferenceEstimate"},
+            ],
+        },
+        "problem": {"$ref": "#/components/schemas/Problem"},
+    },
+    "required": ["id", "status"],
+    "additionalProperties": False,
+}
+
+_BATCH_RESPONSE = {
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/BatchItemResult"}},
+    },
+    "required": ["items"],
+    "additionalProperties": False,
+}
+
+_BATCH_EXAMPLE = {
+    "two-items": {
+        "summary": "A training estimate and an invalid inference workload",
+        "value": {
+            "items": [
+                {
+                    "id": "run-1",
+                    "kind": "training",
+                    "workload": {
+                        "hardware": {"accelerator": "nvidia-a100-sxm4-80gb"},
+                        "accelerator_hours": 1000,
+                        "datacenter": {"country": "US"},
+                    },
+                },
+                {"id": "chat-1", "kind": "inference", "workload": {"model": {"preset": "llama-3.1-8b"}}},
+            ]
+        },
+    }
+}
 
 
 def _get(tag: str, summary: str, schema: str, *, query: Any = None, not_found: bool = False, content_type: str = "application/json") -> dict:
@@ -86,6 +159,11 @@ def _get(tag: str, summary: str, schema: str, *, query: Any = None, not_found: b
         operation["responses"]["422"] = _problem("Unknown query parameter or filter value.")
     if not_found:
         operation["responses"]["404"] = _problem("No catalog entry with this id (suggestions included).")
+    if tag == "health":
+        operation["security"] = []
+    else:
+        operation["security"] = API_SECURITY
+        operation["responses"]["401"] = _COMMON_ERRORS["401"]
     return {"get": operation}
 
 
@@ -120,8 +198,13 @@ def build_spec() -> APISpec:
         ("ModelPresetList", ModelPresetListSchema),
         ("Health", HealthSchema),
         ("Ready", ReadySchema),
+        ("BatchRequest", BatchRequestSchema),
     ):
         spec.components.schema(name, schema=schema)
+    spec.components.schema("BatchItemResult", _BATCH_ITEM_RESULT)
+    spec.components.schema("BatchResponse", _BATCH_RESPONSE)
+    for scheme_name, scheme in _SECURITY_SCHEMES.items():
+        spec.components.security_scheme(scheme_name, scheme)
 
     spec.path(
         "/v1/estimates/training",
@@ -156,6 +239,20 @@ def build_spec() -> APISpec:
             INFERENCE_EXAMPLES,
         ),
     )
+    batch = _estimate_operation(
+        "Estimate many workloads in one request",
+        "Up to FOOTPRINT_MAX_BATCH_ITEMS (default 1,000) items, each {id, kind, workload} where workload is the "
+        "body of POST /v1/estimates/{kind}. Every item is answered on its own, in order, with its id echoed: "
+        "status 200 with result, or status 422 with a problem whose field paths start with 'workload.'. One bad "
+        "item never fails the others. Duplicate ids are allowed. A malformed envelope (not a list of items, unknown "
+        "fields, id longer than 100 characters, too many items: type urn:genai-footprint:problem:batch-too-large) "
+        "fails the whole request with 422.",
+        "BatchRequest",
+        "BatchResponse",
+        _BATCH_EXAMPLE,
+    )
+    batch["post"]["responses"]["200"]["description"] = "One answer per item, in order."
+    spec.path("/v1/estimates/batch", operations=batch)
     id_param = lambda name, desc: {"in": "path", "name": name, "required": True, "schema": {"type": "string"}, "description": desc}  # noqa: E731
     spec.path("/v1/accelerators", operations=_get("catalog", "List accelerators", "AcceleratorList", query={}))
     accelerator = _get("catalog", "One accelerator", "Accelerator", not_found=True)
@@ -175,7 +272,7 @@ def build_spec() -> APISpec:
     )
     spec.path(
         "/openapi.yaml",
-        operations={"get": {"tags": ["health"], "summary": "This document", "responses": {"200": {"description": "OpenAPI 3 YAML", "content": {"application/yaml": {"schema": {"type": "string"}}}}}}},
+        operations={"get": {"tags": ["health"], "summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3 YAML", "content": {"application/yaml": {"schema": {"type": "string"}}}}}}},
     )
     return spec
 

@@ -33,9 +33,15 @@ class UnsupportedMediaType(Exception):
         self.detail = detail
 
 
-def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response:
+def problem_body(status: int, slug: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The problem+json document as a dict (batch items embed it)."""
     body: dict[str, Any] = {"type": _TYPE_PREFIX + slug, "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response:
+    body = problem_body(status, slug, title, detail, **extra)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
     return response
 
@@ -62,20 +68,57 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def validation_problem(error: ValidationError) -> Response:
-    errors = flatten_messages(error.messages)
+def validation_problem_body(error: ValidationError, prefix: str = "") -> dict[str, Any]:
+    """422 body; ``prefix`` (e.g. ``workload``) is put in front of every field path."""
+    errors = flatten_messages(error.messages, prefix)
     fields_list = ", ".join(sorted(errors))
-    return problem(422, "validation-error", "Invalid request", f"The request failed validation at: {fields_list}.", errors=errors)
+    return problem_body(422, "validation-error", "Invalid request", f"The request failed validation at: {fields_list}.", errors=errors)
 
 
-def estimation_problem(error: EstimationError) -> Response:
+def validation_problem(error: ValidationError) -> Response:
+    return problem_response(validation_problem_body(error))
+
+
+def estimation_problem_body(error: EstimationError, prefix: str = "") -> dict[str, Any]:
     suggestions = error.suggestions if isinstance(error, UnknownReferenceError) else None
     title = {
         "unknown-reference": "Unknown catalog id",
         "underdetermined": "Inputs do not determine the estimate",
         "figure-not-published": "A needed figure is not published",
     }.get(error.code, "Cannot estimate")
-    return problem(422, error.code, title, error.message, errors={error.field: [error.message]}, suggestions=suggestions)
+    field = f"{prefix}.{error.field}" if prefix and error.field else (error.field or prefix or "body")
+    return problem_body(422, error.code, title, error.message, errors={field: [error.message]}, suggestions=suggestions)
+
+
+def estimation_problem(error: EstimationError) -> Response:
+    return problem_response(estimation_problem_body(error))
+
+
+#: A figure too large to represent: bounds on every input should make it impossible; this is the guard.
+OUT_OF_RANGE = (
+    422,
+    "out-of-range",
+    "Result out of range",
+    "The inputs lead to a figure too large to represent. Reduce the largest inputs.",
+)
+
+
+def is_non_finite_error(error: BaseException) -> bool:
+    """An overflow, or a non-finite float met by ``Range`` or the JSON encoder (``allow_nan=False``)."""
+    if isinstance(error, (OverflowError, FloatingPointError)):
+        return True
+    if isinstance(error, ValueError):
+        text = str(error)
+        if "Out of range float values" in text:  # json encoder, allow_nan=False
+            return True
+        # domain.ranges.Range refuses non-finite bounds; its message shows the values (inf, nan).
+        return text.startswith("Range ") and ("inf" in text or "nan" in text)
+    return False
+
+
+def problem_response(body: dict[str, Any]) -> Response:
+    """A response from a ``problem_body`` dict."""
+    return Response(json.dumps(body), status=body["status"], mimetype=PROBLEM_MIMETYPE)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -110,6 +153,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        if is_non_finite_error(error):
+            _log.warning("non-finite figure turned into a 422: %s", type(error).__name__)
+            return problem(*OUT_OF_RANGE)
         # Never show internals to a client; the log keeps the trace.
         _log.exception("unhandled error")
         return problem(500, "internal-error", "Internal error", "The service failed to answer this request.")

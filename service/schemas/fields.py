@@ -33,8 +33,12 @@ class StrictInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def positive(maximum: float, description: str, **kwargs) -> StrictFloat:
-    """A number > 0 and <= maximum (bounds keep every derived figure finite)."""
+def positive(maximum: float, description: str, minimum: float | None = None, **kwargs) -> StrictFloat:
+    """A number > 0 (or >= ``minimum`` for divisors) and <= maximum (bounds keep every derived figure finite)."""
+    if minimum is not None:
+        return StrictFloat(
+            validate=validate.Range(min=minimum, max=maximum), metadata={"description": description}, **kwargs
+        )
     return StrictFloat(
         validate=validate.Range(min=0, min_inclusive=False, max=maximum),
         metadata={"description": description, "exclusiveMinimum": True},

@@ -34,6 +34,9 @@ MAX_RUNS = 100_000
 MAX_REQUESTS = 1e16
 MAX_TOKENS_PER_REQUEST = 100_000_000.0
 MAX_POWER_W = 10_000.0
+#: Floors of inputs that end up as divisors (a denormal MFU or duration would overflow to infinity).
+MIN_MFU = 0.001
+MIN_HOURS = 1e-6
 
 
 class ModelSchema(Schema):
@@ -65,7 +68,7 @@ class HardwareSchema(Schema):
     host_overhead_fraction = non_negative(
         5.0, "Host (CPU, memory, network) power as a fraction of accelerator power; 0 when power_w includes the host."
     )
-    mfu = positive(1.0, "Model-FLOPs utilisation, 0 < mfu <= 1.")
+    mfu = positive(1.0, "Model-FLOPs utilisation, 0.001 <= mfu <= 1.", minimum=MIN_MFU)
 
     @validates_schema
     def _one_device(self, data, **_):
@@ -115,7 +118,7 @@ class TrainingRequestSchema(Schema):
     training_tokens_billion = positive(MAX_TOKENS_BILLION, "Training tokens, billions; default: the preset's published figure.")
     flops = positive(MAX_FLOPS, "Total training FLOPs per run; default 6 x active parameters x tokens.")
     hardware = fields.Nested(HardwareSchema, required=True)
-    duration_hours = positive(MAX_HOURS, "Wall-clock hours per run.")
+    duration_hours = positive(MAX_HOURS, "Wall-clock hours per run (at least 1e-6).", minimum=MIN_HOURS)
     accelerator_hours = positive(MAX_ACCELERATOR_HOURS, "Accelerator-hours per run.")
     runs = count(MAX_RUNS, "Identical runs (e.g. a hyper-parameter search); default 1.", load_default=1)
     datacenter = _datacenter()
@@ -133,7 +136,7 @@ class FineTuningRequestSchema(Schema):
     dataset_tokens_million = positive(MAX_TOKENS_BILLION * 1000, "Tokens in the fine-tuning dataset, millions.")
     epochs = positive(100_000.0, "Passes over the dataset; default 1.", load_default=1.0)
     hardware = fields.Nested(HardwareSchema, load_default=HardwareSpec)
-    duration_hours = positive(MAX_HOURS, "Wall-clock hours per run.")
+    duration_hours = positive(MAX_HOURS, "Wall-clock hours per run (at least 1e-6).", minimum=MIN_HOURS)
     accelerator_hours = positive(MAX_ACCELERATOR_HOURS, "Accelerator-hours per run.")
     runs = count(MAX_RUNS, "Identical runs; default 1.", load_default=1)
     datacenter = _datacenter()
@@ -153,7 +156,7 @@ class FineTuningRequestSchema(Schema):
 class DeploymentSchema(Schema):
     mode = choice(DEPLOYMENT_MODES, "on_demand counts busy time only; dedicated counts replicas x hours.", load_default="on_demand")
     replicas = count(MAX_ACCELERATORS, "Replicas kept up (dedicated); default 1.", load_default=1)
-    hours = positive(MAX_HOURS, "Hours the replicas are kept up (required for dedicated).")
+    hours = positive(MAX_HOURS, "Hours the replicas are kept up (required for dedicated; at least 1e-6).", minimum=MIN_HOURS)
 
     @validates_schema
     def _dedicated_needs_hours(self, data, **_):

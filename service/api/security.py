@@ -1,0 +1,145 @@
+"""Access control, CORS and security headers.
+
+* **API keys** (off by default; ``FOOTPRINT_AUTH_ENABLED=true``): ``Authorization: Bearer <key>`` or
+  ``X-API-Key: <key>`` on ``/v1`` paths. Keys are configured as SHA-256 hex digests
+  (``FOOTPRINT_API_KEY_HASHES``); the presented key's digest is compared with *every* configured digest
+  with ``hmac.compare_digest``, so timing reveals neither which digest nor how much of it matched.
+  A missing or wrong key gets 401 problem+json with ``WWW-Authenticate: Bearer``. Health, readiness,
+  metrics and the OpenAPI document stay open. Enabling auth without any digest is a start-up error.
+* **CORS**: only origins in ``FOOTPRINT_CORS_ALLOWED_ORIGINS`` (exact match; none by default) get
+  ``Access-Control-Allow-Origin``. Preflight ``OPTIONS`` requests are answered here (no key needed:
+  browsers never send credentials on a preflight).
+* **Security headers** on every response, ``Cache-Control: no-store`` on ``/v1`` answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from flask import Flask, Response, request
+
+from ..config import ConfigError
+from .problems import problem
+
+PROTECTED_PREFIX = "/v1/"
+REALM = "genai-footprint"
+#: Longest key accepted (characters); longer values are refused without hashing them.
+MAX_KEY_LENGTH = 512
+
+ALLOWED_METHODS = "GET, POST, OPTIONS"
+ALLOWED_HEADERS = "Authorization, X-API-Key, Content-Type, X-Request-ID"
+EXPOSED_HEADERS = "X-Request-ID"
+PREFLIGHT_MAX_AGE = "600"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+_HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+def hash_key(key: str) -> str:
+    """The SHA-256 hex digest configured for ``key`` (``printf %s "$KEY" | sha256sum``)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def parse_key_hashes(enabled: bool, hashes: tuple[str, ...]) -> tuple[bytes, ...]:
+    """Validated digests as bytes; ``ConfigError`` for a malformed digest or auth on with none."""
+    digests = []
+    for raw in hashes:
+        digest = raw.strip().lower()
+        if not _HEX_DIGEST.match(digest):
+            # Never echo the value: it might be a key pasted by mistake.
+            raise ConfigError("FOOTPRINT_API_KEY_HASHES: every entry must be a SHA-256 hex digest (64 hex characters).")
+        digests.append(digest.encode("ascii"))
+    if enabled and not digests:
+        raise ConfigError(
+            "FOOTPRINT_AUTH_ENABLED is true but FOOTPRINT_API_KEY_HASHES is empty: no key could ever be accepted. "
+            "Configure at least one SHA-256 digest (see docs/security.md) or disable auth."
+        )
+    return tuple(digests)
+
+
+def presented_key(headers) -> str | None:
+    """The key from ``Authorization: Bearer`` (preferred) or ``X-API-Key``; None when absent."""
+    authorization = headers.get("Authorization")
+    if authorization:
+        scheme, _, credentials = authorization.strip().partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            return credentials.strip()
+    key = headers.get("X-API-Key")
+    if key and key.strip():
+        return key.strip()
+    return None
+
+
+def key_is_valid(key: str | None, digests: tuple[bytes, ...]) -> bool:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        return False
+    candidate = hash_key(key).encode("ascii")
+    matched = False
+    for digest in digests:  # every digest, no early exit
+        matched |= hmac.compare_digest(candidate, digest)
+    return matched
+
+
+def _unauthorized(key_given: bool) -> Response:
+    detail = (
+        "The API key is not valid."
+        if key_given
+        else "An API key is required: send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
+    )
+    response = problem(401, "unauthorized", "Unauthorized", detail)
+    error = ', error="invalid_token"' if key_given else ""
+    response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"{error}'
+    return response
+
+
+def _is_preflight() -> bool:
+    return (
+        request.method == "OPTIONS"
+        and "Origin" in request.headers
+        and "Access-Control-Request-Method" in request.headers
+    )
+
+
+def init_security(app: Flask, settings) -> None:
+    digests = parse_key_hashes(settings.auth_enabled, settings.api_key_hashes)
+    auth_enabled = settings.auth_enabled
+    allowed_origins = frozenset(o.rstrip("/") for o in settings.cors_allowed_origins)
+
+    @app.before_request
+    def _preflight_and_auth():
+        if _is_preflight():
+            response = Response(status=204)
+            if request.headers["Origin"] in allowed_origins:
+                response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+                response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+                response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+            # A disallowed origin gets no CORS headers: the browser blocks the call.
+            return response
+        if auth_enabled and request.path.startswith(PROTECTED_PREFIX):
+            key = presented_key(request.headers)
+            if not key_is_valid(key, digests):
+                return _unauthorized(key is not None)
+        return None
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        headers = response.headers
+        for name, value in SECURITY_HEADERS.items():
+            headers.setdefault(name, value)
+        if request.path.startswith(PROTECTED_PREFIX):
+            headers["Cache-Control"] = "no-store"
+        headers.add("Vary", "Origin")
+        origin = request.headers.get("Origin")
+        if origin is not None and origin in allowed_origins:
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        return response

@@ -1,0 +1,288 @@
+"""Limits: body size, numbers, strings, JSON literals, duplicate keys; no internals in any answer."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pytest
+from marshmallow import Schema, fields, validate
+
+from service import create_app
+from service.api.problems import is_non_finite_error
+from service.schemas import requests as request_schemas
+from service.schemas.batch import BatchItemSchema, BatchRequestSchema
+
+TRAINING = {"hardware": {"accelerator": "nvidia-a100-sxm4-80gb"}, "accelerator_hours": 100}
+ENDPOINTS = ["/v1/estimates/training", "/v1/estimates/fine-tuning", "/v1/estimates/inference", "/v1/estimates/batch"]
+LIMIT = 2048
+
+
+@pytest.fixture(scope="module")
+def small():
+    return create_app({"max_body_bytes": LIMIT, "access_log": False}).test_client()
+
+
+def _assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status
+    _assert_no_internals(response.get_data(as_text=True))
+    return body
+
+
+def _assert_no_internals(text: str) -> None:
+    for marker in ("Traceback", 'File "', "/work/", "site-packages", ".py", "Error("):
+        assert marker not in text, marker
+
+
+# -- body size ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_a_body_over_the_limit_gets_413_problem(small, url):
+    body = json.dumps({"padding": "x" * LIMIT})
+    problem = _assert_problem(small.post(url, data=body, content_type="application/json"), 413)
+    assert str(LIMIT) in problem["detail"]
+
+
+def test_a_body_at_the_limit_is_read(small):
+    body = json.dumps(TRAINING)
+    body = body[:-1] + " " * (LIMIT - len(body)) + "}"
+    assert len(body) == LIMIT
+    assert small.post("/v1/estimates/training", data=body, content_type="application/json").status_code == 200
+
+
+def test_a_chunked_body_over_the_limit_gets_413(small):
+    big = json.dumps({"padding": "x" * (LIMIT * 4)}).encode()
+    response = small.post(
+        "/v1/estimates/training",
+        input_stream=io.BytesIO(big),
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    _assert_problem(response, 413)
+
+
+def test_a_chunked_body_under_the_limit_is_read(small):
+    response = small.post(
+        "/v1/estimates/training",
+        input_stream=io.BytesIO(json.dumps(TRAINING).encode()),
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 200
+
+
+def test_default_body_limit_is_one_mebibyte(client):
+    body = json.dumps({"items": [], "padding": "x" * 1_048_576})
+    _assert_problem(client.post("/v1/estimates/batch", data=body, content_type="application/json"), 413)
+
+
+# -- JSON literals and duplicate keys -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"accelerator_hours": NaN}',
+        '{"accelerator_hours": Infinity}',
+        '{"accelerator_hours": -Infinity}',
+        '{"accelerator_hours": 1e400}',
+        '{"accelerator_hours": -1e400}',
+        '{"a": 1, "a": 2}',
+        '{"hardware": {"count": 1, "count": 2}}',
+        '{"items": [{"id": "a", "id": "b"}]}',
+        "[]",
+        "null",
+        '"text"',
+        "{",
+        '{"a": 1} trailing',
+        "\ufeff{}",
+    ],
+)
+def test_malformed_json_is_a_predictable_400(client, url, raw):
+    body = _assert_problem(client.post(url, data=raw.encode(), content_type="application/json"), 400)
+    assert body["type"].endswith(":malformed-json")
+
+
+def test_duplicate_keys_inside_a_batch_workload_reject_the_whole_request(client):
+    raw = '{"items": [{"id": "a", "kind": "training", "workload": {"runs": 1, "runs": 2}}]}'
+    body = _assert_problem(client.post("/v1/estimates/batch", data=raw, content_type="application/json"), 400)
+    assert "runs" in body["detail"]
+
+
+def test_deep_nesting_is_a_400_not_a_crash(client):
+    raw = "[" * 100_000 + "]" * 100_000
+    response = client.post("/v1/estimates/training", data='{"a": ' + raw + "}", content_type="application/json")
+    assert response.status_code in (400, 413)
+    _assert_no_internals(response.get_data(as_text=True))
+
+
+# -- bounds on every number and string ------------------------------------------------------------------
+
+
+def _request_schemas() -> list[type[Schema]]:
+    found = [BatchItemSchema, BatchRequestSchema]
+    for value in vars(request_schemas).values():
+        if isinstance(value, type) and issubclass(value, Schema) and value is not Schema:
+            found.append(value)
+    return found
+
+
+def _leaf_fields():
+    for schema_cls in _request_schemas():
+        for name, field in schema_cls().fields.items():
+            yield f"{schema_cls.__name__}.{name}", field
+
+
+def test_every_number_has_a_finite_maximum():
+    checked = 0
+    for path, field in _leaf_fields():
+        if isinstance(field, (fields.Float, fields.Integer)):
+            ranges = [v for v in field.validators if isinstance(v, validate.Range)]
+            assert ranges and ranges[0].max is not None and math.isfinite(ranges[0].max), path
+            assert ranges[0].min is not None, path
+            checked += 1
+    assert checked >= 25
+
+
+def test_every_string_has_a_maximum_length():
+    checked = 0
+    for path, field in _leaf_fields():
+        if isinstance(field, fields.String):
+            bounded = any(
+                (isinstance(v, validate.Length) and v.max is not None) or isinstance(v, (validate.OneOf, validate.Regexp))
+                for v in field.validators
+            )
+            assert bounded, path
+            checked += 1
+    assert checked >= 10
+
+
+def test_every_request_schema_rejects_unknown_fields(client):
+    for url in ENDPOINTS[:3]:
+        body = _assert_problem(client.post(url, json={"surprise": 1}), 422)
+        assert "surprise" in body["errors"]
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        (
+            "/v1/estimates/training",
+            {
+                "model": {"parameters_billion": 100_000},
+                "training_tokens_billion": 10_000_000,
+                "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "mfu": 0.001, "power_w": 10_000, "host_overhead_fraction": 5},
+                "runs": 100_000,
+                "datacenter": {"pue": 5, "carbon_intensity_gco2e_per_kwh": 5000, "wue_l_per_kwh": 50},
+            },
+        ),
+        (
+            "/v1/estimates/training",
+            {
+                "hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "power_w": 10_000, "host_overhead_fraction": 5},
+                "accelerator_hours": 1e11,
+                "runs": 100_000,
+                "datacenter": {"pue": 5, "carbon_intensity_gco2e_per_kwh": 5000, "wue_l_per_kwh": 50},
+            },
+        ),
+        (
+            "/v1/estimates/fine-tuning",
+            {
+                "model": {"parameters_billion": 100_000},
+                "method": "full",
+                "dataset_tokens_million": 1e10,
+                "epochs": 100_000,
+                "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "mfu": 0.001, "count": 10_000_000},
+                "runs": 100_000,
+                "datacenter": {"pue": 5, "carbon_intensity_gco2e_per_kwh": 5000, "wue_l_per_kwh": 50},
+            },
+        ),
+        (
+            "/v1/estimates/inference",
+            {
+                "model": {"parameters_billion": 100_000},
+                "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 10_000_000, "mfu": 0.001},
+                "requests": 1e16,
+                "input_tokens_per_request": 1e8,
+                "output_tokens_per_request": 1e8,
+                "batch_size": 1,
+                "deployment": {"mode": "dedicated", "replicas": 10_000_000, "hours": 10_000_000},
+                "rag": {"retrieved_tokens_per_request": 1e8, "embedding_parameters_billion": 100_000, "corpus_tokens_billion": 1e7},
+                "datacenter": {"pue": 5, "carbon_intensity_gco2e_per_kwh": 5000, "wue_l_per_kwh": 50},
+            },
+        ),
+    ],
+)
+def test_extreme_inputs_never_give_a_non_finite_number_or_a_500(client, url, body):
+    response = client.post(url, json=body)
+    assert response.status_code in (200, 422), response.get_data(as_text=True)[:500]
+    assert not response.get_data(as_text=True).count(":out-of-range"), "bounds should make this impossible"
+    text = response.get_data(as_text=True)
+    _assert_no_internals(text)
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the response"))
+
+
+def test_the_non_finite_guard_turns_an_overflow_into_a_422(client, monkeypatch):
+    from service.domain import estimator as estimator_module
+
+    def overflow(*_args, **_kwargs):
+        return math.exp(1000)
+
+    monkeypatch.setitem(estimator_module._DISPATCH, "training", overflow)
+    body = _assert_problem(client.post("/v1/estimates/training", json=TRAINING), 422)
+    assert body["type"].endswith(":out-of-range")
+    batch = client.post("/v1/estimates/batch", json={"items": [{"id": "a", "kind": "training", "workload": TRAINING}]})
+    assert batch.status_code == 200
+    item = batch.get_json()["items"][0]
+    assert item["status"] == 422 and item["problem"]["type"].endswith(":out-of-range")
+
+
+def test_a_non_finite_figure_in_an_answer_is_a_422(client, monkeypatch):
+    import service.api.estimates as estimates
+
+    class Infinite:
+        def as_dict(self):
+            return {"energy_kwh": {"value": math.inf}}
+
+    monkeypatch.setitem(
+        __import__("service.domain.estimator", fromlist=["_DISPATCH"])._DISPATCH, "training", lambda *_a, **_k: Infinite()
+    )
+    _assert_problem(client.post("/v1/estimates/training", json=TRAINING), 422)
+    item = client.post("/v1/estimates/batch", json={"items": [{"id": "a", "kind": "training", "workload": TRAINING}]})
+    assert item.get_json()["items"][0]["problem"]["type"].endswith(":out-of-range")
+    assert estimates  # imported for its side effects only
+
+
+def test_non_finite_error_classifier():
+    assert is_non_finite_error(OverflowError("math range error"))
+    assert is_non_finite_error(ValueError("Out of range float values are not JSON compliant"))
+    assert is_non_finite_error(ValueError("Range needs finite 0 <= low <= value <= high, got inf, inf, inf"))
+    assert not is_non_finite_error(ValueError("something else"))
+    assert not is_non_finite_error(ValueError("Range needs finite 0 <= low <= value <= high, got 2.0, 1.0, 3.0"))
+    assert not is_non_finite_error(KeyError("x"))
+
+
+# -- nothing internal in any answer ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kwargs", "status"),
+    [
+        ("get", "/nowhere/../../etc/passwd", {}, 404),
+        ("put", "/v1/estimates/training", {"json": {}}, 405),
+        ("post", "/v1/estimates/training", {"data": b"\xff\xfe", "content_type": "application/json"}, 400),
+        ("post", "/v1/estimates/training", {"data": "{}", "content_type": "text/plain"}, 415),
+        ("post", "/v1/estimates/training", {"json": {"hardware": "x"}}, 422),
+        ("get", "/v1/regions?provider=" + "x" * 5000, {}, 422),
+    ],
+)
+def test_errors_show_no_internals(client, method, url, kwargs, status):
+    _assert_problem(getattr(client, method)(url, **kwargs), status)
