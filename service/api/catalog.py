@@ -53,25 +53,20 @@ def _listing(items: list[dict]):
     return json_response({"count": len(items), "items": items})
 
 
-def _provider_filter() -> str | None:
-    allowed = {"provider"}
-    unknown = sorted(set(request.args) - allowed - {"accelerator"})
+def _query(*allowed: str) -> dict[str, str]:
+    """The query parameters, rejecting unknown ones and validating ``provider``."""
+    unknown = sorted(set(request.args) - set(allowed))
     if unknown:
         raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
     provider = request.args.get("provider")
     if provider is not None and provider not in PROVIDERS:
         raise ValidationError({"provider": [f"Must be one of: {', '.join(PROVIDERS)}."]})
-    return provider
-
-
-def _no_query() -> None:
-    if request.args:
-        raise ValidationError({name: ["Unknown query parameter."] for name in sorted(request.args)})
+    return {name: request.args[name].lower() for name in allowed if name in request.args}
 
 
 @bp.get("/v1/accelerators")
 def list_accelerators():
-    _no_query()
+    _query()
     return _listing(_views().accelerators)
 
 
@@ -86,28 +81,26 @@ def get_accelerator(accelerator_id: str):
 
 @bp.get("/v1/instances")
 def list_instances():
-    provider = _provider_filter()
-    accelerator = request.args.get("accelerator")
+    query = _query("provider", "accelerator")
     items = [
         i
         for i in _views().instances
-        if (provider is None or i["provider"] == provider) and (accelerator is None or i["accelerator_id"] == accelerator.lower())
+        if i["provider"] == query.get("provider", i["provider"])
+        and i["accelerator_id"] == query.get("accelerator", i["accelerator_id"])
     ]
     return _listing(items)
 
 
 @bp.get("/v1/regions")
 def list_regions():
-    if "accelerator" in request.args:
-        raise ValidationError({"accelerator": ["Unknown query parameter."]})
-    provider = _provider_filter()
+    provider = _query("provider").get("provider")
     items = [r for r in _views().regions if provider is None or r["provider"] == provider]
     return _listing(items)
 
 
 @bp.get("/v1/models")
 def list_models():
-    _no_query()
+    _query()
     return _listing(_views().models)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..reference import Catalog
@@ -127,6 +128,9 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
     ledger.assume(
         "memory_required_gb", round(required_gb, 3), "GB", DERIVED, f"{profile.base_bytes_source}; x{profile.activation_overhead} activations"
     )
+    if hardware.instance is not None:
+        per_instance = hardware.instance.accelerator_count
+        minimum = per_instance * math.ceil(minimum / per_instance)
     count = hardware.count
     if count is None:
         count = minimum

@@ -224,3 +224,11 @@ def test_every_range_is_ordered(estimator):
                 walk(child)
 
     walk(estimate.as_dict())
+
+
+def test_fine_tuning_on_instances_rounds_up_to_whole_instances(estimator):
+    # Full fine-tuning of 65.2B needs 18 x 80 GB accelerators -> three p4de.24xlarge (8 x A100 80 GB each) = 24.
+    estimate = estimator.fine_tuning(
+        FineTuningRequest(model=ModelSpec(preset="llama-1-65b"), method="full", dataset_tokens_million=1, hardware=HardwareSpec(instance_type="p4de.24xlarge"))
+    )
+    assert estimate.accelerator_count == 24
