@@ -36,8 +36,8 @@ LABEL org.opencontainers.image.title="genai-footprint" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.base.name="docker.io/library/python:3.11-slim"
 
-RUN groupadd --system --gid 10001 footprint \
-    && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /tmp \
+RUN groupadd --gid 10001 footprint \
+    && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp \
        --shell /usr/sbin/nologin footprint
 
 COPY --from=build /opt/venv /opt/venv

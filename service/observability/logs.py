@@ -15,7 +15,7 @@ _RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record: ``ts`` (UTC, ms), ``level``, ``logger``, ``message``, extras, ``exc``."""
+    """One JSON object per record: ``ts`` (UTC, ms), ``level``, ``logger``, ``message``, ``pid``, extras, ``exc``."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -24,6 +24,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,
         }
         for key, value in record.__dict__.items():
             if key not in _RECORD_ATTRS and not key.startswith("_"):

@@ -1,0 +1,207 @@
+"""gunicorn started with the shipped config (service/gunicorn_conf.py) as a subprocess, 2 workers, loopback.
+
+Checks health, readiness, an estimate, that /metrics counts estimates served by *both* workers whichever
+worker answers the scrape, the X-Request-ID round trip, JSON log lines, and a clean SIGTERM shutdown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
+
+TRAINING = {
+    "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 8},
+    "duration_hours": 10,
+    "datacenter": {"provider": "aws", "region": "us-east-1"},
+}
+ESTIMATE_LINE = re.compile(r'^genai_footprint_estimates_total\{kind="training"\} (\S+)$', re.M)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen, base: str, stdout: Path, stderr: Path, metrics_dir: Path):
+        self.process, self.base, self.stdout, self.stderr, self.metrics_dir = (
+            process, base, stdout, stderr, metrics_dir)
+
+    def get(self, path: str, headers=None) -> requests.Response:
+        # A fresh connection per call (no Session), so successive calls can land on either worker.
+        return requests.get(self.base + path, timeout=10, headers={"Connection": "close", **(headers or {})})
+
+    def post(self, path: str, body, headers=None) -> requests.Response:
+        return requests.post(self.base + path, json=body, timeout=10,
+                             headers={"Connection": "close", **(headers or {})})
+
+    def log_lines(self, which: str = "stdout") -> list[str]:
+        path = self.stdout if which == "stdout" else self.stderr
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def access_lines(self) -> list[dict]:
+        return [entry for entry in map(json.loads, self.log_lines()) if entry.get("logger") == "service.access"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gunicorn")
+    port = _free_port()
+    metrics_dir = tmp / "metrics"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTPRINT_")}
+    env.update({
+        "FOOTPRINT_BIND": f"127.0.0.1:{port}",
+        "FOOTPRINT_WORKERS": "2",
+        "FOOTPRINT_MAX_REQUESTS": "0",  # no worker restarts during the test
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    })
+    stdout, stderr = tmp / "stdout.log", tmp / "stderr.log"
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    with open(stdout, "wb") as out, open(stderr, "wb") as err:
+        process = subprocess.Popen(
+            [str(gunicorn), "--config", "python:service.gunicorn_conf", "service:create_app()"],
+            cwd=ROOT, env=env, stdout=out, stderr=err,
+        )
+    srv = Server(process, f"http://127.0.0.1:{port}", stdout, stderr, metrics_dir)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {process.returncode}: {stderr.read_text()[-2000:]}")
+            try:
+                if srv.get("/readyz").status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("gunicorn did not become ready in 30 s:\n" + stderr.read_text()[-2000:])
+            time.sleep(0.1)
+        yield srv
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _training_count(metrics_text: str) -> float:
+    match = ESTIMATE_LINE.search(metrics_text)
+    assert match, "no genai_footprint_estimates_total{kind=\"training\"} sample in /metrics"
+    return float(match.group(1))
+
+
+def test_health_and_readiness(server):
+    health = server.get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok"}
+    assert server.get("/readyz").status_code == 200
+
+
+def test_two_workers_are_running(server):
+    booted = {json.loads(line).get("message") for line in server.log_lines("stderr")}
+    assert sum(1 for message in booted if message.startswith("Booting worker")) == 2, booted
+
+
+def test_estimates_on_both_workers_are_counted_by_every_scrape(server):
+    baseline = _training_count(server.get("/metrics").text)
+    already_logged = len(server.access_lines())
+    sent, pids = 0, set()
+    # Fresh connections spread over the two workers; keep going (bounded) until both have served one.
+    for _ in range(200):
+        response = server.post("/v1/estimates/training", TRAINING)
+        assert response.status_code == 200, response.text
+        assert response.json()["kind"] == "training"
+        sent += 1
+        time.sleep(0.01)
+        if sent >= 4:
+            pids = {e["pid"] for e in server.access_lines()[already_logged:]
+                    if e["path"] == "/v1/estimates/training"}
+            if len(pids) >= 2:
+                break
+    assert len(pids) >= 2, f"all {sent} estimates landed on one worker; cannot check aggregation"
+
+    scrape_pids: set[int] = set()
+    logged_before_scrapes = len(server.access_lines())
+    for _ in range(12):
+        metrics = server.get("/metrics")
+        assert metrics.status_code == 200
+        assert metrics.headers["Content-Type"].startswith("text/plain")
+        assert _training_count(metrics.text) == baseline + sent
+    time.sleep(0.2)
+    scrape_pids = {e["pid"] for e in server.access_lines()[logged_before_scrapes:] if e["path"] == "/metrics"}
+    assert scrape_pids, "no access lines for the scrapes"
+
+
+def test_request_metrics_are_labelled_by_url_rule_method_and_status(server):
+    assert server.get("/v1/accelerators/nvidia-a100-sxm4-80gb").status_code == 200
+    assert server.get("/no/such/path-12345").status_code == 404
+    text = server.get("/metrics").text
+    assert re.search(r'genai_footprint_http_requests_total\{endpoint="/v1/estimates/training",method="POST",'
+                     r'status="200"\} [1-9]', text)
+    assert 'endpoint="/v1/accelerators/<accelerator_id>"' in text
+    assert "nvidia-a100-sxm4-80gb" not in text  # the raw path never becomes a label
+    assert "path-12345" not in text
+    assert 'endpoint="unmatched",method="GET",status="404"' in text
+    assert "genai_footprint_http_request_duration_seconds_bucket{" in text
+    assert re.search(r'genai_footprint_build_info\{methodology_version="[^"]+",python_version="[^"]+",'
+                     r'version="[^"]+"\} 1\.0', text)
+
+
+def test_request_id_round_trip(server):
+    given = server.get("/healthz", headers={"X-Request-ID": "portal-7f3a.retry_2"})
+    assert given.headers["X-Request-ID"] == "portal-7f3a.retry_2"
+    for bad in ("has space", "x" * 129, "semi;colon"):
+        replaced = server.get("/healthz", headers={"X-Request-ID": bad})
+        assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["X-Request-ID"]), replaced.headers
+    generated = server.post("/v1/estimates/training", TRAINING)
+    assert re.fullmatch(r"[0-9a-f]{32}", generated.headers["X-Request-ID"])
+    time.sleep(0.2)
+    ids = {e["request_id"] for e in server.access_lines()}
+    assert "portal-7f3a.retry_2" in ids and generated.headers["X-Request-ID"] in ids
+
+
+def test_logs_are_json_lines_without_payloads(server):
+    server.post("/v1/estimates/training", TRAINING, headers={"X-Request-ID": "log-check-1"})
+    time.sleep(0.2)
+    stdout_lines = server.log_lines("stdout")
+    assert stdout_lines
+    entries = [json.loads(line) for line in stdout_lines]  # every stdout line is one JSON object
+    mine = [e for e in entries if e.get("request_id") == "log-check-1"]
+    assert len(mine) == 1, mine  # exactly one access line per request
+    line = mine[0]
+    for field in ("ts", "level", "request_id", "method", "path", "status", "duration_ms"):
+        assert field in line, field
+    assert (line["method"], line["path"], line["status"]) == ("POST", "/v1/estimates/training", 200)
+    assert isinstance(line["duration_ms"], (int, float)) and line["duration_ms"] >= 0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["ts"])
+    assert "payload" not in line
+    assert "duration_hours" not in server.stdout.read_text()  # request bodies are not logged
+    for error_line in server.log_lines("stderr"):  # gunicorn's own log is JSON too
+        assert json.loads(error_line)["logger"].startswith("gunicorn")
+
+
+def test_sigterm_drains_and_exits_cleanly(server):
+    # Last in the module: stops the shared server.
+    assert list(server.metrics_dir.glob("*.db")), "workers wrote no metric files"
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=40) == 0
+    messages = [json.loads(line)["message"] for line in server.log_lines("stderr")]
+    assert any(m.startswith("Handling signal: term") for m in messages), messages
+    assert messages[-1].startswith("Shutting down"), messages[-3:]
