@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import batch, catalog, estimates, health
+from . import batch, catalog, estimates, health, recommendations
 from .problems import problem, register_error_handlers
 from .security import init_security
 
@@ -17,5 +17,5 @@ def register_api(app: Flask) -> None:
     def _catalog_not_found(error: catalog.CatalogItemNotFound):
         return problem(404, "not-found", "Not found", error.message, suggestions=error.suggestions)
 
-    for blueprint in (health.bp, catalog.bp, estimates.bp, batch.bp):
+    for blueprint in (health.bp, catalog.bp, estimates.bp, batch.bp, recommendations.bp):
         app.register_blueprint(blueprint)

@@ -81,3 +81,91 @@ INFERENCE_EXAMPLES = {
         },
     },
 }
+
+RECOMMENDATION_EXAMPLES = {
+    "inference-70b-coal-grid": {
+        "summary": "Llama 3.1 70B on 4 x H100, two dedicated replicas for a month in AWS Mumbai (coal-heavy grid)",
+        "value": {
+            "kind": "inference",
+            "workload": {
+                "model": {"preset": "llama-3.1-70b"},
+                "hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "count": 4},
+                "requests": 1000000,
+                "input_tokens_per_request": 1000,
+                "output_tokens_per_request": 300,
+                "deployment": {"mode": "dedicated", "replicas": 2, "hours": 720},
+                "datacenter": {"provider": "aws", "region": "ap-south-1"},
+            },
+            "constraints": {"providers": ["aws"], "max_latency_seconds_per_request": 30},
+        },
+    },
+    "full-fine-tune-8b": {
+        "summary": "Full fine-tuning of Llama 3.1 8B, with a RAG break-even for 20,000 requests; EU regions only",
+        "value": {
+            "kind": "fine-tuning",
+            "workload": {
+                "model": {"preset": "llama-3.1-8b"},
+                "method": "full",
+                "dataset_tokens_million": 100,
+                "epochs": 3,
+                "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 4},
+                "runs": 2,
+                "datacenter": {"provider": "aws", "region": "us-east-1"},
+            },
+            "constraints": {"countries": ["DE", "FR", "SE", "FI", "IE", "NL"]},
+            "rag_comparison": {"expected_requests": 20000, "retrieved_tokens_per_request": 1500},
+        },
+    },
+    "training-search": {
+        "summary": "Three Llama 3.1 8B pre-training runs on 1,024 H100",
+        "value": {
+            "kind": "training",
+            "workload": {
+                "model": {"preset": "llama-3.1-8b"},
+                "training_tokens_billion": 15000,
+                "hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "count": 1024},
+                "runs": 3,
+                "datacenter": {"provider": "azure", "region": "eastus"},
+            },
+            "constraints": {"exclude_accelerators": ["nvidia-gb200"]},
+        },
+    },
+}
+
+COMPARE_EXAMPLES = {
+    "where-to-serve": {
+        "summary": "The same Llama 3.1 8B service in three places, and quantized",
+        "value": {
+            "kind": "inference",
+            "scenarios": [
+                {
+                    "name": "virginia-bf16",
+                    "workload": {
+                        "model": {"preset": "llama-3.1-8b"},
+                        "hardware": {"accelerator": "nvidia-h100-sxm5-80gb"},
+                        "requests": 1000000,
+                        "datacenter": {"provider": "aws", "region": "us-east-1"},
+                    },
+                },
+                {
+                    "name": "stockholm-bf16",
+                    "workload": {
+                        "model": {"preset": "llama-3.1-8b"},
+                        "hardware": {"accelerator": "nvidia-h100-sxm5-80gb"},
+                        "requests": 1000000,
+                        "datacenter": {"provider": "aws", "region": "eu-north-1"},
+                    },
+                },
+                {
+                    "name": "virginia-fp8",
+                    "workload": {
+                        "model": {"preset": "llama-3.1-8b"},
+                        "hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "precision": "fp8"},
+                        "requests": 1000000,
+                        "datacenter": {"provider": "aws", "region": "us-east-1"},
+                    },
+                },
+            ],
+        },
+    },
+}

@@ -33,7 +33,19 @@ from ..schemas.responses import (
     ReadySchema,
     TrainingEstimateSchema,
 )
-from .examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES
+from ..schemas.recommendations import (
+    CompareRequestSchema,
+    CompareResponseSchema,
+    RecommendationRequestSchema,
+    RecommendationResponseSchema,
+)
+from .examples import (
+    COMPARE_EXAMPLES,
+    FINE_TUNING_EXAMPLES,
+    INFERENCE_EXAMPLES,
+    RECOMMENDATION_EXAMPLES,
+    TRAINING_EXAMPLES,
+)
 
 API_VERSION = "1.0.0"
 PROBLEM = "application/problem+json"
@@ -199,6 +211,10 @@ def build_spec() -> APISpec:
         ("Health", HealthSchema),
         ("Ready", ReadySchema),
         ("BatchRequest", BatchRequestSchema),
+        ("RecommendationRequest", RecommendationRequestSchema),
+        ("RecommendationResponse", RecommendationResponseSchema),
+        ("CompareRequest", CompareRequestSchema),
+        ("CompareResponse", CompareResponseSchema),
     ):
         spec.components.schema(name, schema=schema)
     spec.components.schema("BatchItemResult", _BATCH_ITEM_RESULT)
@@ -253,6 +269,33 @@ def build_spec() -> APISpec:
     )
     batch["post"]["responses"]["200"]["description"] = "One answer per item, in order."
     spec.path("/v1/estimates/batch", operations=batch)
+    recommend = _estimate_operation(
+        "Quantified recommendations: what would each change save?",
+        "Re-estimates the workload with each applicable change (greener_region, efficient_hardware, "
+        "parameter_efficient_fine_tuning, retrieval_instead_of_fine_tuning, smaller_model, shorter_prompts, "
+        "quantization, larger_batch, right_size_capacity, fewer_runs) within the constraints, and returns those that "
+        "save emissions, largest saving first. Each change is a JSON merge patch of the workload; all savings come "
+        "from this service's engine (evidence: engine). Errors inside workload carry paths starting with "
+        "'workload.'. See docs/recommendations.md.",
+        "RecommendationRequest",
+        "RecommendationResponse",
+        RECOMMENDATION_EXAMPLES,
+    )
+    recommend["post"]["tags"] = ["recommendations"]
+    recommend["post"]["responses"]["200"]["description"] = "The baseline, the recommendations and the candidates left out."
+    spec.path("/v1/recommendations", operations=recommend)
+    compare_op = _estimate_operation(
+        "Compare up to 20 scenarios of one kind",
+        "Each scenario's estimate side by side with its delta (absolute and percent of energy, emissions and water) "
+        "against the first. A scenario that fails validation or estimation gets its own problem object in error; "
+        "the others are answered. Names must be unique.",
+        "CompareRequest",
+        "CompareResponse",
+        COMPARE_EXAMPLES,
+    )
+    compare_op["post"]["tags"] = ["recommendations"]
+    compare_op["post"]["responses"]["200"]["description"] = "Scenarios in order, with deltas against the first."
+    spec.path("/v1/compare", operations=compare_op)
     id_param = lambda name, desc: {"in": "path", "name": name, "required": True, "schema": {"type": "string"}, "description": desc}  # noqa: E731
     spec.path("/v1/accelerators", operations=_get("catalog", "List accelerators", "AcceleratorList", query={}))
     accelerator = _get("catalog", "One accelerator", "Accelerator", not_found=True)

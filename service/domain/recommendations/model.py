@@ -1,0 +1,182 @@
+"""Plain data for recommendations and comparisons: what the caller allows, what the engine found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..footprint import Estimate
+from ..inputs import HardwareSpec
+from ..ranges import Range
+
+CODES = (
+    "greener_region",
+    "efficient_hardware",
+    "parameter_efficient_fine_tuning",
+    "retrieval_instead_of_fine_tuning",
+    "smaller_model",
+    "shorter_prompts",
+    "quantization",
+    "larger_batch",
+    "right_size_capacity",
+    "fewer_runs",
+)
+
+#: Which codes each kind can produce (no larger_batch for training, no PEFT for inference, ...).
+CODES_BY_KIND = {
+    "training": ("greener_region", "efficient_hardware", "fewer_runs"),
+    "fine-tuning": (
+        "greener_region",
+        "efficient_hardware",
+        "parameter_efficient_fine_tuning",
+        "retrieval_instead_of_fine_tuning",
+        "fewer_runs",
+    ),
+    "inference": (
+        "greener_region",
+        "efficient_hardware",
+        "smaller_model",
+        "shorter_prompts",
+        "quantization",
+        "larger_batch",
+        "right_size_capacity",
+    ),
+}
+
+#: Every saving this service reports is computed by its own estimation engine.
+ENGINE = "engine"
+#: Reserved for a saving that rests only on a vendor's claim (never mixed into engine figures; none today).
+VENDOR_CLAIM = "vendor-claim"
+
+#: Mean utilisation that right-sized dedicated capacity is planned for, leaving headroom for peaks.
+#: A planning policy, not a measured fact: callers set ``constraints.target_utilisation``.
+DEFAULT_TARGET_UTILISATION = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """What a recommendation may change. ``None`` lists mean "no restriction"."""
+
+    providers: tuple[str, ...] | None = None
+    countries: tuple[str, ...] | None = None
+    #: "provider:region" or a bare region id (any provider).
+    regions: tuple[str, ...] | None = None
+    accelerators: tuple[str, ...] | None = None
+    exclude_accelerators: tuple[str, ...] = ()
+    keep_model: bool = False
+    keep_precision: bool = False
+    #: Inference: ceiling on ``serving.busy_seconds_per_request`` (central value), seconds.
+    max_latency_seconds_per_request: float | None = None
+    target_utilisation: float = DEFAULT_TARGET_UTILISATION
+
+
+#: Retrieved tokens per request when not given: Lewis et al. 2020 (RAG, arXiv:2005.11401) retrieve
+#: 5-10 passages of 100 words, about 650-1,300 tokens; 1,000 is used.
+DEFAULT_RETRIEVED_TOKENS = 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class RagComparison:
+    """How the fine-tuned model would be used, so that RAG on the base model can be compared with it."""
+
+    expected_requests: float
+    input_tokens_per_request: float | None = None
+    output_tokens_per_request: float | None = None
+    retrieved_tokens_per_request: float = DEFAULT_RETRIEVED_TOKENS
+    embedding_parameters_billion: float | None = None
+    corpus_tokens_billion: float | None = None
+    hardware: HardwareSpec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Savings:
+    emissions_kgco2e: Range
+    energy_kwh: Range
+    water_l: Range
+    emissions_percent: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "emissions_kgco2e": self.emissions_kgco2e.as_dict(),
+            "energy_kwh": self.energy_kwh.as_dict(),
+            "water_l": self.water_l.as_dict(),
+            "emissions_percent": self.emissions_percent,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """Another acceptable option of the same code (e.g. the next-cleanest regions)."""
+
+    label: str
+    change: dict[str, Any]
+    emissions_kgco2e: Range
+    energy_kwh: Range
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "change": self.change,
+            "emissions_kgco2e": self.emissions_kgco2e.as_dict(),
+            "energy_kwh": self.energy_kwh.as_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    code: str
+    variant: str
+    title: str
+    rationale: str
+    change: dict[str, Any]
+    estimate: Estimate
+    savings: Savings
+    tradeoffs: list[str]
+    sources: list[str]
+    evidence: str = ENGINE
+    alternatives: list[Alternative] = field(default_factory=list)
+    comparison: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "code": self.code,
+            "variant": self.variant,
+            "title": self.title,
+            "rationale": self.rationale,
+            "change": self.change,
+            "estimate": self.estimate.as_dict(),
+            "savings": self.savings.as_dict(),
+            "evidence": self.evidence,
+            "tradeoffs": list(self.tradeoffs),
+            "sources": list(self.sources),
+            "alternatives": [a.as_dict() for a in self.alternatives],
+        }
+        if self.comparison is not None:
+            body["comparison"] = self.comparison
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A candidate that was not proposed, and why (missing figure, does not fit, constraint...)."""
+
+    code: str
+    subject: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "subject": self.subject, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationResult:
+    baseline: Estimate
+    recommendations: list[Recommendation]
+    notes: list[Note]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "baseline": self.baseline.as_dict(),
+            "recommendations": [r.as_dict() for r in self.recommendations],
+            "notes": [n.as_dict() for n in self.notes],
+        }

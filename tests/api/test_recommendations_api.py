@@ -1,0 +1,214 @@
+"""POST /v1/recommendations and POST /v1/compare: contract, conformance to the response schemas, errors."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from service import create_app
+from service.domain.recommendations import merge_patch
+from service.schemas.recommendations import CompareResponseSchema, RecommendationResponseSchema
+from service.schemas.responses import InferenceEstimateSchema, ProblemSchema
+
+H100 = "nvidia-h100-sxm5-80gb"
+
+INFERENCE = {
+    "model": {"preset": "llama-3.1-70b"},
+    "hardware": {"accelerator": H100, "count": 4},
+    "requests": 1_000_000,
+    "input_tokens_per_request": 1000,
+    "output_tokens_per_request": 300,
+    "deployment": {"mode": "dedicated", "replicas": 2, "hours": 720},
+    "datacenter": {"provider": "aws", "region": "ap-south-1"},
+}
+FINE_TUNING = {
+    "model": {"preset": "llama-3.1-8b"},
+    "method": "full",
+    "dataset_tokens_million": 100,
+    "epochs": 3,
+    "hardware": {"instance_type": "p4de.24xlarge", "count": 1},
+    "runs": 2,
+    "datacenter": {"provider": "aws", "region": "us-east-1"},
+}
+TRAINING = {
+    "model": {"preset": "llama-3.1-8b"},
+    "training_tokens_billion": 15000,
+    "hardware": {"accelerator": H100, "count": 1024},
+    "runs": 3,
+    "datacenter": {"provider": "azure", "region": "eastus"},
+}
+BODIES = {
+    "inference": {"kind": "inference", "workload": INFERENCE, "constraints": {"providers": ["aws", "gcp"]}},
+    "fine-tuning": {"kind": "fine-tuning", "workload": FINE_TUNING, "rag_comparison": {"expected_requests": 20000}},
+    "training": {"kind": "training", "workload": TRAINING},
+}
+EXPECTED_CODES = {
+    "inference": {"greener_region", "efficient_hardware", "smaller_model", "quantization", "right_size_capacity", "shorter_prompts"},
+    "fine-tuning": {"greener_region", "parameter_efficient_fine_tuning", "retrieval_instead_of_fine_tuning", "fewer_runs"},
+    "training": {"greener_region", "efficient_hardware", "fewer_runs"},
+}
+
+
+@pytest.fixture(scope="module")
+def client():
+    return create_app().test_client()
+
+
+def _post(client, path, body):
+    return client.post(path, json=body)
+
+
+@pytest.mark.parametrize("kind", ["inference", "fine-tuning", "training"])
+def test_recommendations_conform_and_changes_reproduce(client, kind):
+    response = _post(client, "/v1/recommendations", BODIES[kind])
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    RecommendationResponseSchema().load(body)
+    codes = {r["code"] for r in body["recommendations"]}
+    assert EXPECTED_CODES[kind] <= codes
+    saved = [r["savings"]["emissions_kgco2e"]["value"] for r in body["recommendations"]]
+    assert saved == sorted(saved, reverse=True) and all(s > 0 for s in saved)
+    baseline = _post(client, f"/v1/estimates/{kind}", BODIES[kind]["workload"]).get_json()
+    assert body["baseline"]["emissions_kgco2e"] == pytest.approx(baseline["emissions_kgco2e"], rel=1e-12)
+    for rec in body["recommendations"]:
+        assert rec["evidence"] == "engine"
+        if rec["code"] == "retrieval_instead_of_fine_tuning":
+            path, payload = "/v1/estimates/inference", rec["change"]["workload"]
+        else:
+            path, payload = f"/v1/estimates/{kind}", merge_patch(BODIES[kind]["workload"], rec["change"])
+        again = _post(client, path, payload)
+        assert again.status_code == 200, (rec["code"], again.get_json())
+        assert again.get_json()["emissions_kgco2e"]["value"] == pytest.approx(rec["estimate"]["emissions_kgco2e"]["value"], rel=1e-12)
+
+
+def test_latency_of_one_call_per_kind(client, capsys):
+    timings = {}
+    for kind, body in BODIES.items():
+        _post(client, "/v1/recommendations", body)  # warm
+        start = time.perf_counter()
+        for _ in range(5):
+            assert _post(client, "/v1/recommendations", body).status_code == 200
+        timings[kind] = (time.perf_counter() - start) / 5
+    with capsys.disabled():
+        print("\nrecommendation latency: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in timings.items()))
+    assert max(timings.values()) < 0.5
+
+
+def test_instance_type_hardware_change_is_explicit(client):
+    body = _post(client, "/v1/recommendations", BODIES["fine-tuning"]).get_json()
+    peft = next(r for r in body["recommendations"] if r["code"] == "parameter_efficient_fine_tuning")
+    # p4de.24xlarge holds 8 x A100 80GB: LoRA of 8B still needs one instance, so only the method changes.
+    assert peft["change"] == {"method": "lora"}
+    hardware = [r for r in body["recommendations"] if r["code"] == "efficient_hardware"]
+    for rec in hardware:
+        assert rec["change"]["hardware"]["instance_type"] is None
+        assert "accelerator" in rec["change"]["hardware"]
+    # Instance types bind the region search to their provider.
+    region = next(r for r in body["recommendations"] if r["code"] == "greener_region")
+    assert region["variant"].startswith("aws:")
+
+
+@pytest.mark.parametrize(
+    "body,path",
+    [
+        ({**BODIES["training"], "surprise": 1}, "surprise"),
+        ({**BODIES["training"], "constraints": {"keep_modle": True}}, "constraints.keep_modle"),
+        ({**BODIES["training"], "constraints": {"providers": ["ibm"]}}, "constraints.providers.0"),
+        ({"kind": "training", "workload": {**TRAINING, "hardware": {"accelerator": H100, "count": 0}}}, "workload.hardware.count"),
+        ({"kind": "inference", "workload": {**INFERENCE, "extra": 1}}, "workload.extra"),
+        ({"kind": "inference", "workload": INFERENCE, "rag_comparison": {"expected_requests": 5}}, "rag_comparison"),
+        ({"kind": "chat", "workload": INFERENCE}, "kind"),
+        ({"kind": "inference"}, "workload"),
+    ],
+)
+def test_validation_errors_are_problems_with_field_paths(client, body, path):
+    response = _post(client, "/v1/recommendations", body)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    ProblemSchema().load(problem)
+    assert path in problem["errors"], problem
+
+
+def test_estimation_errors_carry_the_workload_prefix(client):
+    bad_model = {"kind": "inference", "workload": {**INFERENCE, "model": {"preset": "llama-3.1-7b"}}}
+    problem = _post(client, "/v1/recommendations", bad_model).get_json()
+    assert problem["status"] == 422 and "workload.model.preset" in problem["errors"]
+    assert "llama-3.1-70b" in problem["suggestions"]
+    bad_region = {**BODIES["inference"], "constraints": {"regions": ["aws:eu-nort-1"]}}
+    problem = _post(client, "/v1/recommendations", bad_region).get_json()
+    assert "constraints.regions.0" in problem["errors"]
+
+
+# -- compare ------------------------------------------------------------------------------------------------
+
+_EXACT = {
+    "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "power_w": 400, "host_overhead_fraction": 0},
+    "accelerator_hours": 1000,
+    "include_embodied": False,
+}
+
+
+def test_compare_deltas_by_hand(client):
+    first = {**_EXACT, "datacenter": {"pue": 1.0, "carbon_intensity_gco2e_per_kwh": 500, "wue_l_per_kwh": 0.2}}
+    second = {**_EXACT, "datacenter": {"pue": 1.5, "carbon_intensity_gco2e_per_kwh": 100, "wue_l_per_kwh": 0.2}}
+    response = _post(client, "/v1/compare", {"kind": "training", "scenarios": [{"name": "coal", "workload": first}, {"name": "hydro", "workload": second}]})
+    assert response.status_code == 200
+    body = response.get_json()
+    CompareResponseSchema().load(body)
+    a, b = body["scenarios"]
+    # 1,000 h x 400 W = 400 kWh IT; x PUE 1.0 / 1.5 = 400 / 600 kWh; x 500 / 100 g = 200 / 60 kg; water 400 kWh IT x 0.2 = 80 L.
+    assert a["estimate"]["energy_kwh"]["value"] == pytest.approx(400, rel=1e-12)
+    assert b["estimate"]["energy_kwh"]["value"] == pytest.approx(600, rel=1e-12)
+    assert a["delta"] == {
+        "energy_kwh": {"absolute": 0.0, "percent": 0.0},
+        "emissions_kgco2e": {"absolute": 0.0, "percent": 0.0},
+        "water_l": {"absolute": 0.0, "percent": 0.0},
+    }
+    assert b["delta"]["energy_kwh"]["absolute"] == pytest.approx(200, rel=1e-12)
+    assert b["delta"]["energy_kwh"]["percent"] == pytest.approx(50, rel=1e-12)
+    assert b["delta"]["emissions_kgco2e"]["absolute"] == pytest.approx(-140, rel=1e-12)
+    assert b["delta"]["emissions_kgco2e"]["percent"] == pytest.approx(-70, rel=1e-12)
+    assert b["delta"]["water_l"]["absolute"] == pytest.approx(0, abs=1e-9)
+    assert body["baseline"] == "coal"
+
+
+def test_compare_failing_scenario_gets_its_own_problem(client):
+    scenarios = [
+        {"name": "ok", "workload": INFERENCE},
+        {"name": "typo", "workload": {**INFERENCE, "hardware": {"accelerator": "h100"}}},
+        {"name": "invalid", "workload": {**INFERENCE, "requests": -1}},
+    ]
+    body = _post(client, "/v1/compare", {"kind": "inference", "scenarios": scenarios}).get_json()
+    CompareResponseSchema().load(body)
+    ok, typo, invalid = body["scenarios"]
+    InferenceEstimateSchema().load(ok["estimate"])
+    assert typo["estimate"] is None and typo["delta"] is None
+    assert typo["error"]["type"].endswith("unknown-reference") and "workload.hardware.accelerator" in typo["error"]["errors"]
+    assert invalid["error"]["status"] == 422 and "workload.requests" in invalid["error"]["errors"]
+
+    first_fails = _post(client, "/v1/compare", {"kind": "inference", "scenarios": scenarios[::-1]}).get_json()
+    assert all(s["delta"] is None for s in first_fails["scenarios"])
+
+
+@pytest.mark.parametrize(
+    "scenarios,path",
+    [
+        ([], "scenarios"),
+        ([{"name": f"s{i}", "workload": INFERENCE} for i in range(21)], "scenarios"),
+        ([{"name": "same", "workload": INFERENCE}, {"name": "same", "workload": INFERENCE}], "scenarios"),
+        ([{"name": "x", "workload": INFERENCE, "note": "?"}], "scenarios.0.note"),
+    ],
+)
+def test_compare_envelope_validation(client, scenarios, path):
+    response = _post(client, "/v1/compare", {"kind": "inference", "scenarios": scenarios})
+    assert response.status_code == 422
+    assert path in response.get_json()["errors"]
+
+
+def test_twenty_scenarios_are_accepted(client):
+    scenarios = [{"name": f"s{i}", "workload": {**INFERENCE, "requests": 1000 * (i + 1)}} for i in range(20)]
+    body = _post(client, "/v1/compare", {"kind": "inference", "scenarios": scenarios}).get_json()
+    assert len(body["scenarios"]) == 20
+    assert body["scenarios"][1]["delta"]["energy_kwh"]["absolute"] >= 0
