@@ -315,7 +315,7 @@ def build_spec() -> APISpec:
     )
     spec.path(
         "/openapi.yaml",
-        operations={"get": {"tags": ["health"], "summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3 YAML", "content": {"application/yaml": {"schema": {"type": "string"}}}}}}},
+        operations={"get": {"tags": ["health"], "summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3 YAML", "content": {"application/yaml": {"schema": {"type": "object", "description": "An OpenAPI 3.0 document."}}}}}}},
     )
     return spec
 

@@ -33,6 +33,15 @@ class StrictInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false only (marshmallow's Boolean also takes 0, 1, "yes", "on"...)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid")
+
+
 def positive(maximum: float, description: str, minimum: float | None = None, **kwargs) -> StrictFloat:
     """A number > 0 (or >= ``minimum`` for divisors) and <= maximum (bounds keep every derived figure finite)."""
     if minimum is not None:

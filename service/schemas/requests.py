@@ -22,7 +22,7 @@ from ..domain.inputs import (
     RagSpec,
     TrainingRequest,
 )
-from .fields import StrictFloat, choice, count, identifier, non_negative, positive
+from .fields import StrictBoolean, StrictFloat, choice, count, identifier, non_negative, positive
 
 MAX_PARAMETERS_BILLION = 100_000.0
 MAX_TOKENS_BILLION = 10_000_000.0
@@ -110,7 +110,7 @@ def _datacenter():
 
 
 def _embodied():
-    return fields.Boolean(load_default=True, metadata={"description": "Include embodied (manufacturing) emissions."})
+    return StrictBoolean(load_default=True, metadata={"description": "Include embodied (manufacturing) emissions."})
 
 
 class TrainingRequestSchema(Schema):
