@@ -38,6 +38,8 @@ def install_request_hooks(app: Flask, settings: Any) -> None:
     def start() -> None:
         g.request_id = _request_id_from(request.headers.get(REQUEST_ID_HEADER))
         g.request_started = time.perf_counter()
+        if log_payloads:
+            g.request_payload = _read_payload()
 
     def finish(response: Response) -> Response:
         if "request_id" not in g:  # another before_request hook short-circuited ahead of ours
@@ -60,10 +62,8 @@ def install_request_hooks(app: Flask, settings: Any) -> None:
                 "duration_ms": round(seconds * 1000, 3),
                 "bytes": response.calculate_content_length(),
             }
-            if log_payloads:
-                payload = _payload_for_log()
-                if payload is not None:
-                    fields["payload"] = payload
+            if log_payloads and g.get("request_payload") is not None:
+                fields["payload"] = g.request_payload
             access_log.info("request", extra=fields)
         return response
 
@@ -73,7 +73,12 @@ def install_request_hooks(app: Flask, settings: Any) -> None:
     app.after_request_funcs.setdefault(None, []).insert(0, finish)
 
 
-def _payload_for_log() -> str | None:
+def _read_payload() -> str | None:
+    """The request body for the access line (settings.log_payloads only), read and cached before the view.
+
+    Read here because views may consume the body uncached; only bodies with a Content-Length within the
+    size limit are read (anything else is left for the view to refuse).
+    """
     length = request.content_length
     if not length:
         return None
