@@ -35,11 +35,42 @@ INFERENCE_FLOPS_PER_PARAMETER_TOKEN = 2.0
 
 MFU_TRAINING = Default(
     "mfu",
-    Range(0.40, 0.25, 0.55),
+    Range(0.45, 0.315, 0.585),
     "fraction of peak",
-    "Reported model-FLOPs utilisation: Llama 3 405B 38-43% on H100 (Dubey et al. 2024, arXiv:2407.21783 "
-    "Table 4); PaLM 46% on TPU v4 (Chowdhery et al. 2022, arXiv:2204.02311); smaller jobs reach less.",
+    "Large-model model-FLOPs utilisation on 2019+ accelerators: PaLM 46% on TPU v4 (Chowdhery et al. 2022, "
+    "arXiv:2204.02311); BLOOM and OPT-175B 47-48% hardware utilisation on A100; LLaMA 7B-65B 43-51% implied "
+    "by their published A100-hours (Touvron et al. 2023, arXiv:2302.13971 Table 15); Llama 3 405B 38-43% on "
+    "H100 (Dubey et al. 2024, arXiv:2407.21783 Table 4). Low/high: x0.7/x1.3, which covers BLOOM's 32% "
+    "(1,082,990 A100-hours, arXiv:2211.05100) and LLaMA 13B's 51%. Smaller models reach less: see "
+    "MFU_HALF_PARAMETERS.",
 )
+
+MFU_TRAINING_BEFORE_2019 = Default(
+    "mfu",
+    Range(0.33, 0.20, 0.55),
+    "fraction of peak",
+    "Accelerators launched before 2019 (P100, V100, TPU v2/v3; fp16 with loss scaling or early bf16): "
+    "measured throughput / peak in Patterson et al. 2021 (arXiv:2104.10350 Tables 1 and 4): GPT-3 on V100 "
+    "20% (24.6 of 125 TFLOP/s), T5/Meena/GShard/Switch on TPU v3 28-39%, Transformer on P100 22-32%, "
+    "on TPU v2 53-64%.",
+)
+
+MFU_HALF_PARAMETERS_HOPPER = 38e9
+"""On accelerators with >= 600 dense bf16 TFLOP/s (H100 and later) MFU = asymptote / (1 + sqrt(38B / N)):
+compute per chip outgrew memory bandwidth and interconnect, so small models (small matrices, short steps,
+wide data parallelism) cannot amortise non-matmul work and communication. Fitted to Meta's published
+H100-hours for 15T-token runs (Llama 3.1 model card): 8B 1.46M h -> 14% MFU, 70B 7.0M h -> 25%,
+405B 30.84M h -> 33%; the same curve gives Llama 3.2 3B (460k h, 9T tokens) 10% vs 11% implied."""
+
+MFU_HALF_PARAMETERS_EARLIER = 0.2e9
+"""Before the H100 class the size penalty is small: LLaMA 7B reached the same 43% as LLaMA 65B on A100
+(Touvron et al. 2023 Table 15); 0.2B keeps models under 1B below the asymptote."""
+
+MFU_HOPPER_CLASS_TFLOPS = 600.0
+"""Dense bf16 peak per accelerator from which MFU_HALF_PARAMETERS_HOPPER applies (H100: 989; A100: 312)."""
+
+MFU_GENERATION_YEAR = 2019
+"""Accelerators launched before this year use MFU_TRAINING_BEFORE_2019."""
 
 MFU_FINE_TUNING = Default(
     "mfu",
@@ -61,10 +92,13 @@ MFU_QLORA = Default(
 
 TRAINING_POWER_FRACTION_OF_TDP = Default(
     "power_fraction_of_tdp",
-    Range(0.75, 0.55, 1.0),
+    Range(0.75, 0.40, 1.0),
     "fraction of TDP",
     "Measured training averages sit below TDP: A100 training a 6B model 281 W of 400 W (Dodge et al. 2022, "
-    "arXiv:2206.05229); TPU v3 mean 220 W, v4 170 W per chip (Google Cloud TPU docs). High end: the "
+    "arXiv:2206.05229); TPU v3 mean 220 W, v4 170 W per chip (Google Cloud TPU docs); Patterson et al. 2021 "
+    "system power per accelerator of 0.9-1.1 x TDP including the host (Tables 1, 4) gives 0.7-0.85 x TDP for "
+    "the accelerator at a 0.3 host share. Low end: BERT fine-tuning on 4 V100 drew 129 W, 0.43 x TDP (Dodge "
+    "et al. 2022), Strubell et al. 2019 measured 0.58-0.63 x TDP for P100/V100 including host. High end: the "
     "TDP convention of Meta's Llama model cards.",
 )
 
@@ -76,12 +110,56 @@ INFERENCE_POWER_FRACTION_OF_TDP = Default(
     "(ML.ENERGY leaderboard, Chung et al. 2025, arXiv:2505.06371).",
 )
 
+INFERENCE_POWER_FRACTION_UNBATCHED = Default(
+    "power_fraction_of_tdp_unbatched",
+    Range(0.35, 0.25, 0.50),
+    "fraction of TDP",
+    "One sequence at a time leaves the tensor cores mostly idle while weights stream from memory: measured "
+    "GPU power at batch 1 sits at 30-50% of TDP (ML.ENERGY, Chung et al. 2025, arXiv:2505.06371: TDP-based "
+    "estimates overstate measured inference energy by up to 4x; Patel et al. 2024, Splitwise, "
+    "arXiv:2311.18677: token generation draws far less than prompt processing).",
+)
+
+INFERENCE_POWER_FRACTION_SATURATED = Default(
+    "power_fraction_of_tdp_saturated",
+    Range(0.80, 0.60, 0.95),
+    "fraction of TDP",
+    "Large continuous batches keep the GPU compute-bound: calibrated on ML.ENERGY GPU energy per response "
+    "at batch 64-1,024 on H100 and B200 (Chung et al. 2025; ML.ENERGY leaderboard v3.0, 2026), which "
+    "imply 75-90% of TDP once the measured energy is divided by the modelled busy time.",
+)
+
+INFERENCE_POWER_HALF_BATCH = 16.0
+"""Batch size at which inference power has risen half way from the unbatched to the saturated level:
+load = (b - 1) / (b - 1 + 16). ML.ENERGY measures power rising steeply over batch 1-32 and flattening by
+64-128 (Chung et al. 2025, arXiv:2505.06371 §5)."""
+
+DECODE_STEP_OVERHEAD_S = Default(
+    "step_overhead_s",
+    Range(0.002, 0.0005, 0.006),
+    "seconds per forward step",
+    "Fixed time of every forward step besides weight/KV streaming and FLOPs (kernel launches, sampling, "
+    "scheduling), shared by the batch. Batched serving engines with CUDA graphs (vLLM, TensorRT-LLM) spend "
+    "0.5-6 ms per step; calibrated with ML.ENERGY's vLLM measurements (Chung et al. 2025, arXiv:2505.06371).",
+)
+
+UNBATCHED_STEP_OVERHEAD_S = Default(
+    "step_overhead_s",
+    Range(0.012, 0.004, 0.03),
+    "seconds per forward step",
+    "Unbatched generation (batch size 1: one request at a time, as in Hugging Face pipelines in eager "
+    "PyTorch) is bound by kernel launches and Python, 4-30 ms per step for 24-48 layer models: Power Hungry "
+    "Processing measured almost the same energy per inference for 0.2B and 11B models on A100 (Luccioni et "
+    "al. 2024, arXiv:2311.16863 Table 3), which only a per-step floor of about 10 ms explains.",
+)
+
 IDLE_POWER_FRACTION_OF_TDP = Default(
     "idle_power_fraction_of_tdp",
-    Range(0.15, 0.08, 0.25),
+    Range(0.21, 0.12, 0.30),
     "fraction of TDP",
     "BLOOM's API deployment drew about 0.29 kWh per 10 minutes on 16 A100 with no requests, about 109 W per "
-    "GPU including host (Luccioni et al. 2023, arXiv:2211.02001 §5).",
+    "GPU including host (Luccioni et al. 2023, arXiv:2211.02001 §5) -> 84 W or 0.21 x TDP for the GPU at the "
+    "default 0.3 host share; low: A100/H100 idle draw of 50-60 W (0.12-0.15 x TDP); high: 0.3 with busy hosts.",
 )
 
 HOST_OVERHEAD_FRACTION = Default(

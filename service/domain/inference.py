@@ -10,8 +10,13 @@ from .defaults import (
     BATCH_SIZE,
     BYTES_PER_PARAMETER,
     DECODE_BANDWIDTH_EFFICIENCY,
+    DECODE_STEP_OVERHEAD_S,
+    UNBATCHED_STEP_OVERHEAD_S,
     IDLE_POWER_FRACTION_OF_TDP,
     INFERENCE_POWER_FRACTION_OF_TDP,
+    INFERENCE_POWER_FRACTION_SATURATED,
+    INFERENCE_POWER_FRACTION_UNBATCHED,
+    INFERENCE_POWER_HALF_BATCH,
     INPUT_TOKENS_PER_REQUEST,
     KV_CACHE_BYTES_PER_ELEMENT,
     OUTPUT_TOKENS_PER_REQUEST,
@@ -23,8 +28,10 @@ from .formulas.compute import SECONDS_PER_HOUR, forward_flops
 from .formulas.energy import accelerator_energy_kwh
 from .formulas.inference import (
     decode_seconds_per_token,
+    inference_power_fraction_of_tdp,
     kv_cache_bytes_per_token,
     prefill_seconds,
+    step_overhead_seconds_per_member,
     weight_bytes_per_batch_member,
 )
 from .formulas.memory import inference_memory_gb, serving_accelerators
@@ -100,6 +107,11 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
     per_token = decode_seconds_per_token(
         active, weights_per_member, kv_per_sequence, replica_peak, compute_efficiency, replica_bandwidth, bandwidth_efficiency
     )
+    unbatched = batch.high <= 1.0
+    step_overhead = assume_default(ledger, UNBATCHED_STEP_OVERHEAD_S if unbatched else DECODE_STEP_OVERHEAD_S)
+    overhead = step_overhead_seconds_per_member(step_overhead, batch)
+    prefill = prefill + overhead
+    per_token = per_token + overhead
     busy_seconds = prefill + per_token.times(output_tokens)
     flops_per_request = forward_flops(active, prompt_tokens + output_tokens)
 
@@ -120,7 +132,7 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
 
     requests = request.requests
     busy_accelerator_hours = busy_seconds.scale(requests * per_replica / SECONDS_PER_HOUR)
-    active_power = accelerator_power_w(accelerator, request.hardware.power_w, INFERENCE_POWER_FRACTION_OF_TDP, ledger)
+    active_power = accelerator_power_w(accelerator, request.hardware.power_w, _serving_power_fraction(batch), ledger)
 
     deployment = request.deployment
     serving = {
@@ -191,6 +203,21 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
         ledger=ledger,
         data_version=catalog.data_version,
         extra=extra,
+    )
+
+
+def _serving_power_fraction(batch: Range) -> Default:
+    """Serving power as a fraction of TDP at this batch size (formulas.inference.inference_power_fraction_of_tdp)."""
+    fraction = inference_power_fraction_of_tdp(
+        batch, INFERENCE_POWER_FRACTION_UNBATCHED.range, INFERENCE_POWER_FRACTION_SATURATED.range, INFERENCE_POWER_HALF_BATCH
+    )
+    return Default(
+        "power_fraction_of_tdp",
+        fraction,
+        "fraction of TDP",
+        f"rises with the batch from {INFERENCE_POWER_FRACTION_UNBATCHED.range.value:g} (unbatched) to "
+        f"{INFERENCE_POWER_FRACTION_SATURATED.range.value:g} (saturated), half way at batch {INFERENCE_POWER_HALF_BATCH:g}: "
+        + INFERENCE_POWER_FRACTION_UNBATCHED.source + " " + INFERENCE_POWER_FRACTION_SATURATED.source,
     )
 
 

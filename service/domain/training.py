@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from ..reference import Catalog
 from .assumptions import DEFAULT, DERIVED, INPUT, Ledger
-from .defaults import MFU_TRAINING, TRAINING_POWER_FRACTION_OF_TDP
+from .defaults import (
+    MFU_GENERATION_YEAR,
+    MFU_HALF_PARAMETERS_EARLIER,
+    MFU_HALF_PARAMETERS_HOPPER,
+    MFU_HOPPER_CLASS_TFLOPS,
+    MFU_TRAINING,
+    MFU_TRAINING_BEFORE_2019,
+    TRAINING_POWER_FRACTION_OF_TDP,
+)
 from .errors import UnderdeterminedError
 from .footprint import Estimate, footprint
-from .formulas.compute import accelerator_hours_from_flops, training_flops
+from .formulas.compute import accelerator_hours_from_flops, size_adjusted_mfu, training_flops
 from .formulas.energy import accelerator_energy_kwh
 from .hardware import (
     BILLION,
+    TERA,
     accelerator_power_w,
     assume_default,
     embodied_rate_kg_per_accelerator_hour,
@@ -39,7 +48,7 @@ def estimate_training(catalog: Catalog, site_defaults: SiteDefaults, request: Tr
             mfu = Range.exact(request.hardware.mfu)
             ledger.assume("mfu", request.hardware.mfu, "fraction of peak", INPUT, "request")
         else:
-            mfu = assume_default(ledger, MFU_TRAINING)
+            mfu = default_training_mfu(hardware, model, ledger)
         per_run_hours = accelerator_hours_from_flops(flops, hardware.peak_flops_per_second, mfu)
     else:
         raise UnderdeterminedError(
@@ -120,3 +129,24 @@ def _training_power_w(accelerator, power_w: float | None, ledger: Ledger) -> Ran
         ledger.assume("power_w", power, "W per accelerator", DEFAULT, f"measured mean chip power: {accelerator.tdp_basis}")
         return power
     return accelerator_power_w(accelerator, power_w, TRAINING_POWER_FRACTION_OF_TDP, ledger)
+
+
+def default_training_mfu(hardware, model, ledger: Ledger) -> Range:
+    """MFU by accelerator generation and model size (defaults.MFU_*): asymptote / (1 + sqrt(half / N))."""
+    accelerator = hardware.accelerator
+    older = accelerator.launch_year is not None and accelerator.launch_year < MFU_GENERATION_YEAR
+    asymptote = MFU_TRAINING_BEFORE_2019 if older else MFU_TRAINING
+    if model is None:
+        return assume_default(ledger, asymptote)
+    hopper_class = hardware.peak_flops_per_second >= MFU_HOPPER_CLASS_TFLOPS * TERA
+    half = MFU_HALF_PARAMETERS_HOPPER if hopper_class else MFU_HALF_PARAMETERS_EARLIER
+    mfu = size_adjusted_mfu(asymptote.range, model.active_parameters, half)
+    ledger.assume(
+        "mfu",
+        mfu,
+        "fraction of peak",
+        DEFAULT,
+        f"{asymptote.range.value:g} / (1 + sqrt({half / BILLION:g}B / {model.active_parameters / BILLION:g}B active "
+        f"parameters)) for {'H100-class' if hopper_class else 'earlier'} accelerators: {asymptote.source}",
+    )
+    return mfu

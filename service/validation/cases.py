@@ -233,13 +233,14 @@ def _dodge_finetune(case) -> Check:
 def _php_zero_shot(case) -> Check:
     """Power Hungry Processing: kWh per 1,000 unbatched inferences on one A100, CodeCarbon GPU+CPU+RAM.
 
-    Scope: IT energy (accelerator + host) without a facility -> PUE 1, the service's host share. The
-    paper generates at most 10 new tokens per input (its text-generation setting); prompts are not published,
-    so the service's default prompt length is used.
+    Hardware: one 8 x A100 80GB AWS node (p4de.24xlarge) held by one unbatched job; CodeCarbon tracks every
+    visible GPU, so the node's eight GPUs are in scope. Scope: IT energy (accelerators + host) without a
+    facility -> PUE 1, the service's host share. The paper generates at most 10 new tokens per input (its
+    text-generation setting); prompts are not published, so the service's default prompt length is used.
     """
     body = {
         "model": {"parameters_billion": case["params_billion"]},
-        "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 1},
+        "hardware": {"instance_type": "p4de.24xlarge", "count": 1},
         "requests": 1000,
         "output_tokens_per_request": 10,
         "batch_size": 1,

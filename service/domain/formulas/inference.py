@@ -80,3 +80,35 @@ def weight_bytes_per_batch_member(
         total_parameters / batch_size.low,
     )
     return per_member_total.minimum(Range.exact(active_parameters)).scale(bytes_per_parameter)
+
+
+def inference_load(batch_size: float, half_batch: float) -> float:
+    """How far the batch moves the accelerator from unbatched to saturated power: (b - 1) / (b - 1 + half)."""
+    extra = max(0.0, batch_size - 1.0)
+    return extra / (extra + half_batch)
+
+
+def inference_power_fraction_of_tdp(batch_size: Range, unbatched: Range, saturated: Range, half_batch: float) -> Range:
+    """Average accelerator power while serving, as a fraction of TDP, rising with the batch size.
+
+    fraction = unbatched + (saturated - unbatched) x (b - 1) / (b - 1 + half_batch). Low and high use the
+    low and high of every input (the fraction grows with each of them).
+    """
+
+    def at(u: float, s: float, b: float) -> float:
+        return u + (max(s, u) - u) * inference_load(b, half_batch)
+
+    return Range.spread(
+        at(unbatched.value, saturated.value, batch_size.value),
+        at(unbatched.low, saturated.low, batch_size.low),
+        at(unbatched.high, saturated.high, batch_size.high),
+    )
+
+
+def step_overhead_seconds_per_member(step_overhead_s: Range, batch_size: Range) -> Range:
+    """Fixed per-step time (launches, sampling, scheduling) shared by the ``b`` sequences of a step."""
+    return Range.spread(
+        step_overhead_s.value / batch_size.value,
+        step_overhead_s.low / batch_size.high,
+        step_overhead_s.high / batch_size.low,
+    )
