@@ -333,3 +333,15 @@ def test_right_size_capacity_for_idle_dedicated_replicas(recommender):
     assert on_demand.change == {"deployment": {"mode": "on_demand", "replicas": None, "hours": None}}
     assert on_demand.savings.emissions_kgco2e.value > fewer.savings.emissions_kgco2e.value
     assert not _by(recommender.recommend("inference", _inference()), "right_size_capacity")
+
+
+def test_efficient_hardware_from_an_instance_type_keeps_the_work(recommender, estimator):
+    request = TrainingRequest(
+        hardware=HardwareSpec(instance_type="a2-highgpu-8g", count=1),
+        duration_hours=10,
+        datacenter=DatacenterSpec(provider="gcp", region="us-central1"),
+    )
+    rec = _one(recommender.recommend("training", request, Constraints(accelerators=("nvidia-h100-sxm5-80gb",))), "efficient_hardware")
+    # One instance of 8 x A100 40GB becomes 8 x H100 for 10 h x 312/989 (dense bf16 peaks).
+    assert rec.change["hardware"] == {"accelerator": "nvidia-h100-sxm5-80gb", "instance_type": None, "count": 8}
+    assert rec.estimate.accelerator_hours.value == pytest.approx(80 * 312 / 989, rel=1e-12)

@@ -389,6 +389,8 @@ class _Run:
             if fit is None:
                 continue
             count, fit_text = fit
+            if count is None and self.request.hardware.instance_type is not None:
+                count = self.baseline.accelerator_count  # instances become accelerators: keep the same number
             if count is not None and (self.request.hardware.count is not None or self.request.hardware.instance_type is not None):
                 hw["count"] = count
             if self.kind in ("training", "fine-tuning"):
