@@ -201,6 +201,20 @@ def _patterson_power_withheld(case) -> Check:
                  ("energy_kwh",), scope="facility energy; measured system power withheld", source=case["source"])
 
 
+def _patterson_hours_from_flops(case) -> Check:
+    """Accelerator-hours from the published total FLOPs, model size, accelerator and count (MFU withheld)."""
+    body = {
+        "model": {"parameters_billion": case["params_billion"]},
+        "flops": case["other"]["total_flops"],
+        "hardware": {"accelerator": _hardware(case), "count": case["accelerator_count"]},
+        "include_embodied": False,
+    }
+    published = case["accelerator_count"] * case["hours"]
+    return Check(case["id"], PREDICTIVE, "accelerator-hours (from FLOPs)", "training", body, published,
+                 ("compute", "accelerator_hours"), scope="accelerator-hours; published = count x hours",
+                 source=case["source"])
+
+
 def _bloom_lifecycle(case) -> Check:
     """BLOOM's 50.5 t: dynamic + idle + embodied. Given: GPU-hours, count, grid factor; power, host, PUE and
     embodied are the service's. The service does not model the cluster's idle draw during training."""
@@ -319,6 +333,11 @@ _register(["patterson2021-evolved-transformer-nas", "patterson2021-t5-11b", "pat
            "patterson2021-t1-transformer-big-p100-usavg", "patterson2021-t1-transformer-big-p100-iowa",
            "patterson2021-t1-evolved-transformer-medium-p100-iowa", "patterson2021-t1-transformer-big-tpuv2-iowa",
            "patterson2021-t1-evolved-transformer-medium-tpuv2-iowa"], _patterson_convention, _patterson_power_withheld)
+_register(["patterson2021-evolved-transformer-nas", "patterson2021-t5-11b", "patterson2021-meena",
+           "patterson2021-gshard-600b", "patterson2021-switch-transformer", "patterson2021-gpt3-175b",
+           "patterson2021-t1-transformer-big-p100-iowa", "patterson2021-t1-evolved-transformer-medium-p100-iowa",
+           "patterson2021-t1-transformer-big-tpuv2-iowa", "patterson2021-t1-evolved-transformer-medium-tpuv2-iowa"],
+          _patterson_hours_from_flops)
 _register(["strubell2019-transformer-base", "strubell2019-transformer-big", "strubell2019-elmo",
            "strubell2019-bert-base-v100", "strubell2019-nas-evolved-transformer-p100"], _strubell_convention)
 _register(["llama1-7b", "llama1-13b", "llama1-33b"], _llama1_convention, _hours_from_model)
