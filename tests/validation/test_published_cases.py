@@ -43,6 +43,11 @@ def test_every_case_is_sourced_and_used():
         assert case["id"] in used, f"{case['id']} is shipped but not checked"
 
 
+def test_check_ids_are_unique():
+    ids = [c.id for c in CHECKS]
+    assert len(ids) == len(set(ids))
+
+
 def test_cases_file_is_inside_the_project():
     path = ROOT / "tests" / "validation" / "published-cases.json"
     assert path.is_file()
