@@ -1,7 +1,7 @@
 """Access control, CORS and security headers.
 
 * **API keys** (off by default; ``FOOTPRINT_AUTH_ENABLED=true``): ``Authorization: Bearer <key>`` or
-  ``X-API-Key: <key>`` on ``/v1`` paths. Keys are configured as SHA-256 hex digests
+  ``X-API-Key: <key>`` on every path except ``OPEN_PATHS`` (default-deny). Keys are configured as SHA-256 hex digests
   (``FOOTPRINT_API_KEY_HASHES``); the presented key's digest is compared with *every* configured digest
   with ``hmac.compare_digest``, so timing reveals neither which digest nor how much of it matched.
   A missing or wrong key gets 401 problem+json with ``WWW-Authenticate: Bearer``. Health, readiness,
@@ -24,6 +24,8 @@ from ..config import ConfigError
 from .problems import problem
 
 PROTECTED_PREFIX = "/v1/"
+#: The only paths answered without a key when auth is on (default-deny: any other path needs one).
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.yaml"})
 REALM = "genai-footprint"
 #: Longest key accepted (characters); longer values are refused without hashing them.
 MAX_KEY_LENGTH = 512
@@ -124,7 +126,7 @@ def init_security(app: Flask, settings) -> None:
                 response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
             # A disallowed origin gets no CORS headers: the browser blocks the call.
             return response
-        if auth_enabled and request.path.startswith(PROTECTED_PREFIX):
+        if auth_enabled and request.path not in OPEN_PATHS:
             key = presented_key(request.headers)
             if not key_is_valid(key, digests):
                 return _unauthorized(key is not None)

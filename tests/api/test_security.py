@@ -70,6 +70,8 @@ def test_a_missing_or_wrong_key_gets_401_problem(secured, headers, invalid_token
         secured.post("/v1/estimates/training", json=TRAINING, headers=headers),
         secured.get("/v1/regions", headers=headers),
         secured.get("/v1/no-such-thing", headers=headers),
+        secured.get("/no-such-thing", headers=headers),
+        secured.get("/healthz/", headers=headers),
     ):
         assert response.status_code == 401
         assert response.mimetype == "application/problem+json"
