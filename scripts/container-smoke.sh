@@ -51,6 +51,7 @@ make_local_base() {
     [ "$(id -u)" = 0 ] || { echo "skip: making the stand-in base with debootstrap needs root"; exit 0; }
     local rootfs
     rootfs=$(mktemp -d /var/tmp/footprint-base.XXXXXX)
+    chmod 0755 "$rootfs"  # mktemp makes it 0700, which would become the image's / and lock out uid 10001
     log "debootstrap bookworm into $rootfs (a few minutes, once)"
     debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
         bookworm "$rootfs" "$DEBIAN_MIRROR" >"$rootfs.log" 2>&1 || {
@@ -101,17 +102,21 @@ free_port() {
 }
 
 smoke() {
-    local port name cid ok=0
+    local port name ok=0
     port=${SMOKE_PORT:-$(free_port)}
     name="footprint-smoke-$$"
     log "running $IMAGE as $name on 127.0.0.1:$port (read-only root, tmpfs /tmp, all caps dropped)"
-    local net=(-p "127.0.0.1:$port:8080")
-    if ! cid=$(pm run -d --name "$name" --read-only --tmpfs /tmp:rw,size=64m --cap-drop ALL \
-            --security-opt no-new-privileges "${net[@]}" "$IMAGE" 2>/tmp/footprint-smoke-run.err); then
-        log "bridge networking failed ($(tail -1 /tmp/footprint-smoke-run.err)); retrying with host network"
+    # Explicit, modest rlimits: podman's defaults exceed what a root without CAP_SYS_RESOURCE (some CI
+    # sandboxes) may set, and the OCI runtime then refuses to start the container.
+    local run_opts=(--read-only --tmpfs /tmp:rw,size=64m,mode=1777 --cap-drop ALL
+                    --security-opt no-new-privileges ${SMOKE_ULIMITS:---ulimit nofile=4096:4096 --ulimit nproc=4096:4096})
+    if ! pm run -d --name "$name" "${run_opts[@]}" -p "127.0.0.1:$port:8080" "$IMAGE" \
+            >/dev/null 2>/tmp/footprint-smoke-run.err; then
+        log "run with a published port failed ($(grep -v level= /tmp/footprint-smoke-run.err | tail -1));" \
+            "retrying on the host network"
         pm rm -f "$name" >/dev/null 2>&1 || true
-        cid=$(pm run -d --name "$name" --read-only --tmpfs /tmp:rw,size=64m --cap-drop ALL \
-            --security-opt no-new-privileges --network host -e "FOOTPRINT_BIND=127.0.0.1:$port" "$IMAGE")
+        pm run -d --name "$name" "${run_opts[@]}" --network host -e "FOOTPRINT_BIND=127.0.0.1:$port" \
+            "$IMAGE" >/dev/null
     fi
     cleanup() {
         if [ "${KEEP:-0}" = 1 ]; then log "KEEP=1: container $name left running"; return; fi
@@ -147,9 +152,14 @@ lines = [l for l in metrics.splitlines() if l.startswith("genai_footprint_estima
 assert any('kind="training"' in l for l in lines), metrics[:2000]
 print("[container-smoke] metrics:", *lines, sep="\n  ", file=sys.stderr)
 PY
-    local health
-    health=$(pm inspect --format '{{.Config.Healthcheck.Test}}' "$IMAGE" 2>/dev/null || true)
-    log "image HEALTHCHECK: $health"
+    if pm healthcheck run "$name" >/dev/null 2>&1; then
+        log "image HEALTHCHECK ran in the container: healthy"
+    else
+        log "image HEALTHCHECK did not pass"; exit 1
+    fi
+    if pm exec "$name" sh -c 'touch /opt/venv/x 2>/dev/null || touch /x 2>/dev/null'; then
+        log "root filesystem is writable"; exit 1
+    fi
     log "user in container: $(pm exec "$name" id -u)"
     log "OK: container answered /readyz, an estimate and /metrics"
 }

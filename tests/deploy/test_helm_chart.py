@@ -39,11 +39,16 @@ def by_kind(docs: list[dict]) -> dict[str, list[dict]]:
     return kinds
 
 
-def validate(kubernetes_validate: str, docs: list[dict]) -> str:
+# The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and kubernetes-validate's newest.
+KUBE_VERSIONS = ["1.25.0", None]
+
+
+def validate(kubernetes_validate: str, docs: list[dict], kube_version: str | None) -> str:
     text = yaml.safe_dump_all(docs, sort_keys=False)
-    result = subprocess.run([kubernetes_validate, "--strict", "--quiet", "-"], input=text, capture_output=True,
-                            text=True, timeout=120)
+    args = [kubernetes_validate, "--strict", "--quiet"] + (["-k", kube_version] if kube_version else []) + ["-"]
+    result = subprocess.run(args, input=text, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "ERROR" not in result.stdout + result.stderr
     return result.stdout
 
 
@@ -60,15 +65,17 @@ def test_helm_lint_strict(helm, values):
     assert "0 chart(s) failed" in result.stdout
 
 
-def test_default_render_validates_strictly(helm, kubernetes_validate):
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS, ids=lambda v: v or "latest")
+def test_default_render_validates_strictly(helm, kubernetes_validate, kube_version):
     docs = render(helm)
     kinds = by_kind(docs)
     assert set(kinds) == {"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "Pod"}
-    validate(kubernetes_validate, docs)
+    validate(kubernetes_validate, docs, kube_version)
     assert deployment(docs)["spec"]["replicas"] == 2
 
 
-def test_all_on_render_validates_strictly(helm, kubernetes_validate):
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS, ids=lambda v: v or "latest")
+def test_all_on_render_validates_strictly(helm, kubernetes_validate, kube_version):
     docs = render(helm, "-f", str(ALL_ON))
     kinds = by_kind(docs)
     for kind in ("HorizontalPodAutoscaler", "Ingress", "ServiceMonitor", "NetworkPolicy", "PodDisruptionBudget",
@@ -81,7 +88,7 @@ def test_all_on_render_validates_strictly(helm, kubernetes_validate):
                                              "scrapeTimeout": "10s"}]
     assert monitor["spec"]["selector"]["matchLabels"] == deployment(docs)["spec"]["selector"]["matchLabels"]
     assert monitor["metadata"]["labels"]["release"] == "prometheus"
-    validate(kubernetes_validate, [d for d in docs if d["kind"] != "ServiceMonitor"])
+    validate(kubernetes_validate, [d for d in docs if d["kind"] != "ServiceMonitor"], kube_version)
 
     assert "replicas" not in deployment(docs)["spec"]  # the HPA owns the replica count
     (hpa,) = kinds["HorizontalPodAutoscaler"]
