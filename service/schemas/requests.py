@@ -178,10 +178,20 @@ class RagSchema(Schema):
         return RagSpec(**data)
 
 
+def _zero_or_at_least_one(value: float) -> None:
+    # A fraction of a request is meaningless, and dividing by 1e-300 overflows the per-request figures.
+    if 0 < value < 1:
+        raise ValidationError("Must be 0 or at least 1.")
+
+
 class InferenceRequestSchema(Schema):
     model = fields.Nested(ModelSchema, required=True)
     hardware = fields.Nested(HardwareSchema, required=True)
-    requests = non_negative(MAX_REQUESTS, "Requests served in the period.", required=True)
+    requests = StrictFloat(
+        required=True,
+        validate=[validate.Range(min=0, max=MAX_REQUESTS), _zero_or_at_least_one],
+        metadata={"description": "Requests served in the period: 0, or at least 1 (per-request figures divide by it)."},
+    )
     input_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Prompt tokens per request; default 500.")
     output_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Generated tokens per request; default 250.")
     batch_size = StrictFloat(

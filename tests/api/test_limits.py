@@ -286,3 +286,31 @@ def test_non_finite_error_classifier():
 )
 def test_errors_show_no_internals(client, method, url, kwargs, status):
     _assert_problem(getattr(client, method)(url, **kwargs), status)
+
+
+@pytest.mark.parametrize(("requests", "status"), [(0, 200), (1e-300, 422), (0.5, 422), (1, 200), (1e16, 200), (1.1e16, 422)])
+def test_inference_requests_are_zero_or_at_least_one(client, requests, status):
+    # Found by the property tests: requests=1e-300 overflowed the per-request figures to infinity.
+    body = {"model": {"preset": "llama-3.1-8b"}, "hardware": {"accelerator": "nvidia-h100-sxm5-80gb"}, "requests": requests}
+    response = client.post("/v1/estimates/inference", json=body)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if status == 422:
+        assert "requests" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("hardware.mfu", 0.0005), ("duration_hours", 1e-300), ("deployment.hours", 1e-300)],
+)
+def test_divisors_have_floors(client, field, value):
+    body = {"model": {"preset": "llama-3.1-8b"}, "hardware": {"accelerator": "nvidia-h100-sxm5-80gb"}, "requests": 10}
+    url = "/v1/estimates/inference"
+    if field == "hardware.mfu":
+        body["hardware"]["mfu"] = value
+    elif field == "deployment.hours":
+        body["deployment"] = {"mode": "dedicated", "hours": value}
+    else:
+        url, body = "/v1/estimates/training", {"hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "count": 8}, "duration_hours": value}
+    response = client.post(url, json=body)
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]

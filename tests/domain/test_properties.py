@@ -109,7 +109,7 @@ inference = st.builds(
     InferenceRequest,
     model=model,
     hardware=hardware,
-    requests=floats(0, bounds.MAX_REQUESTS),
+    requests=st.one_of(st.just(0.0), floats(1, bounds.MAX_REQUESTS)),
     input_tokens_per_request=st.one_of(st.none(), floats(0, bounds.MAX_TOKENS_PER_REQUEST)),
     output_tokens_per_request=st.one_of(st.none(), floats(0, bounds.MAX_TOKENS_PER_REQUEST)),
     batch_size=st.one_of(st.none(), floats(1, 100_000)),
@@ -279,7 +279,7 @@ def test_inference_is_monotonic_in_output_tokens(acc, dc, preset, tokens):
 
 
 @PROPERTY
-@given(accelerator, site, st.sampled_from(PRESETS), pairs(0, bounds.MAX_REQUESTS))
+@given(accelerator, site, st.sampled_from(PRESETS), pairs(1, bounds.MAX_REQUESTS))
 def test_inference_is_monotonic_in_requests(acc, dc, preset, requests):
     small, large = (
         _estimate("inference", InferenceRequest(model=ModelSpec(preset=preset), hardware=HardwareSpec(accelerator=acc), requests=r, datacenter=dc))
