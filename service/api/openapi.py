@@ -159,6 +159,31 @@ _BATCH_EXAMPLE = {
 }
 
 
+_BATCH_RESPONSE_EXAMPLE = {
+    "invalid-item": {
+        "summary": "The answer for the second item of the request example (the first gets status 200 and a result)",
+        "value": {
+            "items": [
+                {
+                    "id": "chat-1",
+                    "status": 422,
+                    "problem": {
+                        "type": "urn:genai-footprint:problem:validation-error",
+                        "title": "Invalid request",
+                        "status": 422,
+                        "detail": "The request failed validation at: workload.hardware, workload.requests.",
+                        "errors": {
+                            "workload.hardware": ["Missing data for required field."],
+                            "workload.requests": ["Missing data for required field."],
+                        },
+                    },
+                }
+            ]
+        },
+    }
+}
+
+
 def _get(tag: str, summary: str, schema: str, *, query: Any = None, not_found: bool = False, content_type: str = "application/json") -> dict:
     operation: dict[str, Any] = {
         "tags": [tag],
@@ -268,6 +293,7 @@ def build_spec() -> APISpec:
         _BATCH_EXAMPLE,
     )
     batch["post"]["responses"]["200"]["description"] = "One answer per item, in order."
+    batch["post"]["responses"]["200"]["content"]["application/json"]["examples"] = _BATCH_RESPONSE_EXAMPLE
     spec.path("/v1/estimates/batch", operations=batch)
     recommend = _estimate_operation(
         "Quantified recommendations: what would each change save?",

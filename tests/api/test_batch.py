@@ -159,3 +159,12 @@ def test_batch_throughput_of_1000_items(client, capsys):
     with capsys.disabled():
         print(f"\nbatch: {rate:,.0f} items/s (1,000-item batches, in-process)")
     assert rate > 500
+
+
+def test_the_documented_examples_are_what_the_service_answers(client):
+    from service.api.openapi import _BATCH_EXAMPLE, _BATCH_RESPONSE_EXAMPLE
+
+    request = _BATCH_EXAMPLE["two-items"]["value"]
+    answers = client.post(URL, json=request).get_json()["items"]
+    assert [a["status"] for a in answers] == [200, 422]
+    assert answers[1:] == _BATCH_RESPONSE_EXAMPLE["invalid-item"]["value"]["items"]
