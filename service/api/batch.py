@@ -35,7 +35,8 @@ bp = Blueprint("batch", __name__)
 _log = logging.getLogger("service.api")
 
 _ENVELOPE = BatchRequestSchema()
-_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode
+#: check_circular off: results are trees built by as_dict (no cycles), and it saves a dict per container.
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False, check_circular=False).encode
 _PREFIX = "workload"
 
 
