@@ -1,0 +1,116 @@
+"""In-process throughput: estimates per second for each kind, in one process, no HTTP.
+
+Three layers per kind, each over every example workload of that kind (service/api/examples.py):
+
+* ``domain``: ``Estimator.estimate(kind, request)`` on already-validated requests;
+* ``estimate_payload``: schema validation + estimate + ``as_dict`` (what an HTTP request does minus HTTP);
+* the trivial baseline: a 10-field marshmallow schema load (bench/trivial_app.py), same process.
+
+Also the 1,000-item mixed batch through ``service.api.batch.estimate_items`` (envelope already validated).
+Prints one JSON object on stdout. ``--profile KIND`` prints a cProfile of estimate_payload instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from service import create_app  # noqa: E402
+from service.api.estimates import REQUEST_SCHEMAS, estimate_payload  # noqa: E402
+from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES  # noqa: E402
+
+import trivial_app  # noqa: E402
+from workloads import batch_items  # noqa: E402
+
+KINDS = {"training": TRAINING_EXAMPLES, "fine-tuning": FINE_TUNING_EXAMPLES, "inference": INFERENCE_EXAMPLES}
+
+
+def rate(fn, args_list, min_seconds: float) -> float:
+    """Calls per second of ``fn(*args)`` cycling over ``args_list``, best of 3 runs of >= min_seconds/3."""
+    for args in args_list:  # warm up
+        fn(*args)
+    best = 0.0
+    for _ in range(3):
+        n = 0
+        start = time.perf_counter()
+        deadline = start + min_seconds / 3
+        while True:
+            for args in args_list:
+                fn(*args)
+            n += len(args_list)
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        best = max(best, n / (now - start))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement (3 runs, best)")
+    parser.add_argument("--profile", choices=sorted(KINDS) + ["batch"], help="print a cProfile instead")
+    args = parser.parse_args()
+
+    app = create_app({"access_log": False})
+    estimator = app.extensions["footprint.estimator"]
+    with app.app_context():
+        if args.profile:
+            profile(args.profile, estimator)
+            return
+        result: dict = {"kinds": {}}
+        for kind, examples in KINDS.items():
+            payloads = [ex["value"] for ex in examples.values()]
+            loaded = [REQUEST_SCHEMAS[kind].load(p) for p in payloads]
+            result["kinds"][kind] = {
+                "examples": len(payloads),
+                "domain_per_s": rate(lambda r, k=kind: estimator.estimate(k, r), [(r,) for r in loaded], args.seconds),
+                "estimate_payload_per_s": rate(
+                    lambda p, k=kind: estimate_payload(k, p), [(p,) for p in payloads], args.seconds
+                ),
+                "schema_load_only_per_s": rate(REQUEST_SCHEMAS[kind].load, [(p,) for p in payloads], args.seconds),
+            }
+        result["trivial_schema_load_per_s"] = rate(trivial_app.SCHEMA.load, [(trivial_app.EXAMPLE,)], args.seconds)
+        for kind, row in result["kinds"].items():
+            row["estimate_payload_vs_trivial"] = row["estimate_payload_per_s"] / result["trivial_schema_load_per_s"]
+
+        from service.api.batch import _ENVELOPE, estimate_items
+
+        items = _ENVELOPE.load({"items": batch_items(1000)})["items"]
+        per_s = rate(lambda: estimate_items(items, estimator), [()], max(args.seconds, 3.0))
+        result["batch_estimate_items_items_per_s"] = per_s * len(items)
+    json.dump(result, sys.stdout, indent=2)
+    print()
+
+
+def profile(kind: str, estimator) -> None:
+    prof = cProfile.Profile()
+    if kind == "batch":
+        from service.api.batch import _ENVELOPE, estimate_items
+
+        items = _ENVELOPE.load({"items": batch_items(1000)})["items"]
+        prof.enable()
+        for _ in range(5):
+            estimate_items(items, estimator)
+        prof.disable()
+    else:
+        payloads = [ex["value"] for ex in KINDS[kind].values()]
+        prof.enable()
+        for _ in range(2000 // len(payloads)):
+            for p in payloads:
+                estimate_payload(kind, p)
+        prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(25)
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
