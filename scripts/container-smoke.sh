@@ -102,9 +102,9 @@ free_port() {
 }
 
 smoke() {
-    local port name ok=0
+    local port ok=0
     port=${SMOKE_PORT:-$(free_port)}
-    name="footprint-smoke-$$"
+    name="footprint-smoke-$$"  # global: the EXIT trap uses it after this function returns
     log "running $IMAGE as $name on 127.0.0.1:$port (read-only root, tmpfs /tmp, all caps dropped)"
     # Explicit, modest rlimits: podman's defaults exceed what a root without CAP_SYS_RESOURCE (some CI
     # sandboxes) may set, and the OCI runtime then refuses to start the container.
@@ -122,6 +122,7 @@ smoke() {
         if [ "${KEEP:-0}" = 1 ]; then log "KEEP=1: container $name left running"; return; fi
         pm logs "$name" >/tmp/footprint-smoke-container.log 2>&1 || true
         pm rm -f -t 5 "$name" >/dev/null 2>&1 || true
+        log "removed container $name (its log: /tmp/footprint-smoke-container.log)"
     }
     trap cleanup EXIT
     local base="http://127.0.0.1:$port"
@@ -160,6 +161,7 @@ PY
     if pm exec "$name" sh -c 'touch /opt/venv/x 2>/dev/null || touch /x 2>/dev/null'; then
         log "root filesystem is writable"; exit 1
     fi
+    log "root filesystem is read-only; the service wrote only to /tmp: $(pm exec "$name" ls /tmp | tr '\n' ' ')"
     log "user in container: $(pm exec "$name" id -u)"
     log "OK: container answered /readyz, an estimate and /metrics"
 }
