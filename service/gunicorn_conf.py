@@ -1,7 +1,8 @@
 """gunicorn configuration: ``gunicorn --config python:service.gunicorn_conf 'service:create_app()'``.
 
 Every knob comes from a ``FOOTPRINT_*`` environment variable with the default shown (docs/deploy.md has
-the same table). Invalid values stop gunicorn at start-up with a message naming the variable.
+the same table); unset or empty means the default. Invalid values stop gunicorn at start-up with a message
+naming the variable.
 
 =================================  =======================  ===============================================
 Variable                           Default                  Meaning
