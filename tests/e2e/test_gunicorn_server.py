@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -123,21 +124,21 @@ def test_estimates_on_both_workers_are_counted_by_every_scrape(server):
     baseline = _training_count(server.get("/metrics").text)
     already_logged = len(server.access_lines())
     sent, pids = 0, set()
-    # Fresh connections spread over the two workers; keep going (bounded) until both have served one.
-    for _ in range(200):
-        response = server.post("/v1/estimates/training", TRAINING)
-        assert response.status_code == 200, response.text
-        assert response.json()["kind"] == "training"
-        sent += 1
-        time.sleep(0.01)
-        if sent >= 4:
-            pids = {e["pid"] for e in server.access_lines()[already_logged:]
-                    if e["path"] == "/v1/estimates/training"}
+    # Rounds of concurrent requests on fresh connections spread over the two workers; keep going (bounded)
+    # until both workers have served at least one estimate.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(50):
+            responses = list(pool.map(lambda _: server.post("/v1/estimates/training", TRAINING), range(4)))
+            for response in responses:
+                assert response.status_code == 200, response.text
+                assert response.json()["kind"] == "training"
+            sent += len(responses)
+            time.sleep(0.05)
+            pids = {e["pid"] for e in server.access_lines()[already_logged:] if e["path"] == "/v1/estimates/training"}
             if len(pids) >= 2:
                 break
     assert len(pids) >= 2, f"all {sent} estimates landed on one worker; cannot check aggregation"
 
-    scrape_pids: set[int] = set()
     logged_before_scrapes = len(server.access_lines())
     for _ in range(12):
         metrics = server.get("/metrics")
