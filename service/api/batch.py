@@ -9,7 +9,6 @@ never interpreted).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 
@@ -30,13 +29,12 @@ from .problems import (
     validation_problem,
     validation_problem_body,
 )
+from .responses import encode_json as _encode
 
 bp = Blueprint("batch", __name__)
 _log = logging.getLogger("service.api")
 
 _ENVELOPE = BatchRequestSchema()
-#: check_circular off: results are trees built by as_dict (no cycles), and it saves a dict per container.
-_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False, check_circular=False).encode
 _PREFIX = "workload"
 
 
@@ -50,13 +48,13 @@ def _too_many(count: int, limit: int) -> Response:
     )
 
 
-def _item_problem(item_id: str, body: dict) -> str:
-    return '{"id":' + _encode(item_id) + ',"status":' + str(body["status"]) + ',"problem":' + _encode(body) + "}"
+def _item_problem(item_id: str, body: dict) -> bytes:
+    return b'{"id":' + _encode(item_id) + b',"status":' + str(body["status"]).encode() + b',"problem":' + _encode(body) + b"}"
 
 
-def estimate_items(items: list[dict], estimator) -> tuple[list[str], Counter]:
+def estimate_items(items: list[dict], estimator) -> tuple[list[bytes], Counter]:
     """Encoded result objects for validated envelope items, and successful estimates by kind."""
-    parts: list[str] = []
+    parts: list[bytes] = []
     done: Counter = Counter()
     append = parts.append
     for item in items:
@@ -84,7 +82,7 @@ def estimate_items(items: list[dict], estimator) -> tuple[list[str], Counter]:
                 )
             continue
         done[kind] += 1
-        append('{"id":' + _encode(item_id) + ',"status":200,"result":' + encoded + "}")
+        append(b'{"id":' + _encode(item_id) + b',"status":200,"result":' + encoded + b"}")
     return parts, done
 
 
@@ -103,4 +101,4 @@ def batch():
     parts, done = estimate_items(envelope["items"], current_app.extensions["footprint.estimator"])
     for kind, count in done.items():
         record_estimate(kind, count)
-    return Response('{"items":[' + ",".join(parts) + "]}", status=200, mimetype="application/json")
+    return Response(b'{"items":[' + b",".join(parts) + b"]}", status=200, mimetype="application/json")
