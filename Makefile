@@ -8,7 +8,7 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 export FOOTPRINT_BIND ?= 127.0.0.1:8080
 
-.PHONY: setup run test openapi validate bench clean
+.PHONY: help setup run test openapi validate bench clean
 .DEFAULT_GOAL := help
 
 help:
@@ -17,6 +17,8 @@ help:
 	@echo "make openapi   regenerate openapi.yaml from the marshmallow schemas"
 	@echo "make validate  run the published-case validation report (writes docs/validation.md)"
 	@echo "make bench     run the benchmarks (writes the README performance section)"
+	@echo "make image-test  build the container with podman, run it, call /readyz and an estimate"
+	@echo "make helm-lint   lint and render the Helm chart"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

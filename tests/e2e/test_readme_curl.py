@@ -77,7 +77,7 @@ def test_readme_has_curl_examples_for_every_endpoint():
     joined = "\n".join(COMMANDS)
     for path in ("/v1/estimates/training", "/v1/estimates/fine-tuning", "/v1/estimates/inference", "/v1/accelerators",
                  "/v1/instances", "/v1/regions", "/v1/models", "/healthz", "/readyz", "/metrics",
-                 "/v1/recommendations", "/v1/compare"):
+                 "/v1/recommendations", "/v1/compare", "/v1/estimates/batch"):
         assert path in joined, f"README has no curl example for {path}"
 
 
