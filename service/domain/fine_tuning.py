@@ -13,7 +13,14 @@ from .footprint import Estimate, footprint
 from .formulas.compute import accelerator_hours_from_flops, fine_tuning_flops, frozen_base_flops_per_parameter_token
 from .formulas.energy import accelerator_energy_kwh
 from .formulas.memory import GB, minimum_accelerators
-from .hardware import accelerator_power_w, assume_default, embodied_rate_kg_per_accelerator_hour, resolve_hardware, resolve_model
+from .hardware import (
+    accelerator_power_w,
+    assume_default,
+    embodied_rate_kg_per_accelerator_hour,
+    given_or_default,
+    resolve_hardware,
+    resolve_model,
+)
 from .inputs import FineTuningRequest
 from .ranges import Range
 from .site import SiteDefaults, resolve_site
@@ -171,11 +178,9 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
         per_run = Range.exact(count * request.duration_hours)
         ledger.assume("duration_hours", request.duration_hours, "hours per run", INPUT, "request")
     elif flops is not None:
-        if request.hardware.mfu is not None:
-            mfu = Range.exact(request.hardware.mfu)
-            ledger.assume("mfu", request.hardware.mfu, "fraction of peak", INPUT, "request")
-        else:
-            mfu = assume_default(ledger, MFU_QLORA if request.method == "qlora" else MFU_FINE_TUNING)
+        mfu = given_or_default(
+            ledger, "mfu", request.hardware.mfu, "fraction of peak", MFU_QLORA if request.method == "qlora" else MFU_FINE_TUNING
+        )
         per_run = accelerator_hours_from_flops(flops, hardware.peak_flops_per_second, mfu)
     else:
         raise UnderdeterminedError(

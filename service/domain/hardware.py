@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from ..reference import Accelerator, Catalog, Instance, ModelPreset
 from .assumptions import DEFAULT, DERIVED, INPUT, Ledger
@@ -210,3 +211,13 @@ def assume_default(ledger: Ledger, default: Default) -> Range:
     return default.range
 
 
+def given_or_default(
+    ledger: Ledger, name: str, given: float | None, unit: str, default: Default | Callable[[], Range]
+) -> Range:
+    """The caller's figure (exact), else the default: a sourced ``Default`` or a function that records its own."""
+    if given is not None:
+        ledger.assume(name, given, unit, INPUT, "request")
+        return Range.exact(given)
+    if isinstance(default, Default):
+        return assume_default(ledger, default)
+    return default()

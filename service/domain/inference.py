@@ -40,6 +40,7 @@ from .hardware import (
     ResolvedModel,
     accelerator_power_w,
     assume_default,
+    given_or_default,
     embodied_rate_kg_per_accelerator_hour,
     resolve_hardware,
     resolve_model,
@@ -82,9 +83,9 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
             f"{minimum} x {accelerator.id} per replica, but {per_replica} were given.",
         )
 
-    input_tokens = _given_or_default(ledger, request.input_tokens_per_request, INPUT_TOKENS_PER_REQUEST, "tokens")
-    output_tokens = _given_or_default(ledger, request.output_tokens_per_request, OUTPUT_TOKENS_PER_REQUEST, "tokens")
-    batch = _given_or_default(ledger, request.batch_size, BATCH_SIZE, "concurrent sequences")
+    input_tokens = given_or_default(ledger, INPUT_TOKENS_PER_REQUEST.name, request.input_tokens_per_request, "tokens", INPUT_TOKENS_PER_REQUEST)
+    output_tokens = given_or_default(ledger, OUTPUT_TOKENS_PER_REQUEST.name, request.output_tokens_per_request, "tokens", OUTPUT_TOKENS_PER_REQUEST)
+    batch = given_or_default(ledger, BATCH_SIZE.name, request.batch_size, "concurrent sequences", BATCH_SIZE)
     rag = request.rag
     retrieved = Range.exact(rag.retrieved_tokens_per_request or 0.0) if rag is not None else ZERO
     if rag is not None and rag.retrieved_tokens_per_request:
@@ -219,13 +220,6 @@ def _serving_power_fraction(batch: Range) -> Default:
         f"{INFERENCE_POWER_FRACTION_SATURATED.range.value:g} (saturated), half way at batch {INFERENCE_POWER_HALF_BATCH:g}: "
         + INFERENCE_POWER_FRACTION_UNBATCHED.source + " " + INFERENCE_POWER_FRACTION_SATURATED.source,
     )
-
-
-def _given_or_default(ledger: Ledger, given: float | None, default: Default, unit: str) -> Range:
-    if given is not None:
-        ledger.assume(default.name, given, unit, INPUT, "request")
-        return Range.exact(given)
-    return assume_default(ledger, default)
 
 
 def _kv_bytes_per_token(model: ResolvedModel, ledger: Ledger) -> Range:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..reference import Catalog
+from ..reference.records import FacilityFigure
 from .assumptions import DEFAULT, INPUT, Ledger
 from .defaults import INDUSTRY_PUE, INDUSTRY_WUE_L_PER_KWH, INDUSTRY_WUE_SOURCE
 from .errors import UnknownReferenceError
@@ -136,33 +137,14 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
             "most cloud regions. Give datacenter.provider and datacenter.region, or datacenter.country.",
         )
 
-    # PUE.
-    if spec.pue is not None:
-        pue = Range.exact(spec.pue)
-        ledger.assume("pue", spec.pue, "ratio", INPUT, "request")
-    elif region is not None and region.pue is not None:
-        pue = Range.exact(region.pue.value)
-        ledger.assume("pue", region.pue.value, "ratio", DEFAULT, f"{region.pue.scope} {region.pue.year}: {region.pue.source}")
-    elif spec.provider in defaults.provider_pue:
-        pue, source = defaults.provider_pue[spec.provider]
-        ledger.assume("pue", pue, "ratio", DEFAULT, source)
-    else:
-        pue = INDUSTRY_PUE.range
-        ledger.assume("pue", pue, "ratio", DEFAULT, INDUSTRY_PUE.source)
-
-    # WUE.
-    if spec.wue_l_per_kwh is not None:
-        wue = Range.exact(spec.wue_l_per_kwh)
-        ledger.assume("wue", spec.wue_l_per_kwh, "L/kWh", INPUT, "request")
-    elif region is not None and region.wue is not None:
-        wue = Range.exact(region.wue.value)
-        ledger.assume("wue", region.wue.value, "L/kWh", DEFAULT, f"{region.wue.scope} {region.wue.year}: {region.wue.source}")
-    elif spec.provider in defaults.provider_wue:
-        wue, source = defaults.provider_wue[spec.provider]
-        ledger.assume("wue", wue, "L/kWh", DEFAULT, source)
-    else:
-        wue = defaults.any_wue
-        ledger.assume("wue", wue, "L/kWh", DEFAULT, INDUSTRY_WUE_SOURCE + "; range: published regional WUEs")
+    pue = _facility_factor(
+        ledger, "pue", "ratio", spec.pue, region.pue if region is not None else None,
+        defaults.provider_pue.get(spec.provider), (INDUSTRY_PUE.range, INDUSTRY_PUE.source),
+    )
+    wue = _facility_factor(
+        ledger, "wue", "L/kWh", spec.wue_l_per_kwh, region.wue if region is not None else None,
+        defaults.provider_wue.get(spec.provider), (defaults.any_wue, INDUSTRY_WUE_SOURCE + "; range: published regional WUEs"),
+    )
 
     if spec.provider is not None and region is None:
         ledger.warn(
@@ -187,3 +169,25 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
         f"{region.provider}:{region.id}" if region is not None else country.iso2 if country is not None else "world"
     )
     return Site(label, intensity, pue, wue, market_factor, market_source)
+
+
+def _facility_factor(
+    ledger: Ledger,
+    name: str,
+    unit: str,
+    given: float | None,
+    regional: FacilityFigure | None,
+    provider_default: tuple[Range, str] | None,
+    fallback: tuple[Range, str],
+) -> Range:
+    """PUE or WUE: the caller's value, else the region's published figure, else the provider's fleet
+    figure with its regional spread, else the industry fallback."""
+    if given is not None:
+        ledger.assume(name, given, unit, INPUT, "request")
+        return Range.exact(given)
+    if regional is not None:
+        ledger.assume(name, regional.value, unit, DEFAULT, f"{regional.scope} {regional.year}: {regional.source}")
+        return Range.exact(regional.value)
+    value, source = provider_default if provider_default is not None else fallback
+    ledger.assume(name, value, unit, DEFAULT, source)
+    return value

@@ -22,6 +22,7 @@ from .hardware import (
     TERA,
     accelerator_power_w,
     assume_default,
+    given_or_default,
     embodied_rate_kg_per_accelerator_hour,
     resolve_hardware,
     resolve_model,
@@ -44,11 +45,9 @@ def estimate_training(catalog: Catalog, site_defaults: SiteDefaults, request: Tr
         per_run_hours = Range.exact(hardware.count * request.duration_hours)
         ledger.assume("duration_hours", request.duration_hours, "hours per run", INPUT, "request")
     elif flops is not None:
-        if request.hardware.mfu is not None:
-            mfu = Range.exact(request.hardware.mfu)
-            ledger.assume("mfu", request.hardware.mfu, "fraction of peak", INPUT, "request")
-        else:
-            mfu = default_training_mfu(hardware, model, ledger)
+        mfu = given_or_default(
+            ledger, "mfu", request.hardware.mfu, "fraction of peak", lambda: default_training_mfu(hardware, model, ledger)
+        )
         per_run_hours = accelerator_hours_from_flops(flops, hardware.peak_flops_per_second, mfu)
     else:
         raise UnderdeterminedError(
