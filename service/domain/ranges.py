@@ -87,43 +87,44 @@ class Range:
 ZERO = Range(0.0, 0.0, 0.0)
 
 
-def _log_spreads(r: Range) -> tuple[float, float]:
-    """Relative spreads below and above the value, as natural logs (inf when low is 0)."""
-    down = math.inf if r.low <= 0.0 else math.log(r.value / r.low)
-    up = math.log(r.high / r.value)
-    return down, up
-
-
 def _combine(first: Range, factors: tuple[Range, ...], invert: tuple[Range, ...]) -> Range:
-    value = first.value
-    for f in factors:
-        value *= f.value
-    for d in invert:
-        if d.value <= 0.0 or d.low <= 0.0:
+    # The hot path of every estimate (a dozen products each): one pass, locals only.
+    log, exp, sqrt = math.log, math.exp, math.sqrt
+    value = 1.0
+    down_sq = up_sq = 0.0
+    zero_low = False
+    for r in (first, *factors):
+        v, lo, hi = r.value, r.low, r.high
+        value *= v
+        if lo == hi or v == 0.0:  # exact, or a zero centre (handled below)
+            continue
+        if lo <= 0.0:
+            zero_low = True
+        else:
+            d = log(v / lo)
+            down_sq += d * d
+        u = log(hi / v)
+        up_sq += u * u
+    for r in invert:
+        v, lo, hi = r.value, r.low, r.high
+        if lo <= 0.0:
             raise ZeroDivisionError("divisor range must be strictly positive")
-        value /= d.value
+        value /= v
+        if lo == hi:
+            continue
+        # Dividing swaps sides: a high divisor makes a low quotient.
+        d = log(v / lo)
+        u = log(hi / v)
+        down_sq += u * u
+        up_sq += d * d
     if value == 0.0:
         # A zero factor puts the centre at zero; the high side follows the plain interval product.
         high = first.high
         for f in factors:
             high *= f.high
-        for d in invert:
-            high /= d.low
+        for r in invert:
+            high /= r.low
         return Range(0.0, 0.0, high)
-    down_sq = up_sq = 0.0
-    for r in (first, *factors):
-        if r.is_exact:
-            continue
-        down, up = _log_spreads(r)
-        down_sq += down * down
-        up_sq += up * up
-    for d in invert:
-        if d.is_exact:
-            continue
-        down, up = _log_spreads(d)
-        # Dividing swaps sides: a high divisor makes a low quotient.
-        down_sq += up * up
-        up_sq += down * down
-    low = 0.0 if math.isinf(down_sq) else value * math.exp(-math.sqrt(down_sq))
-    high = value * math.exp(math.sqrt(up_sq))
-    return Range.spread(value, low, high)
+    # exp(-x) <= 1 <= exp(x) and IEEE rounding is monotone, so low <= value <= high holds exactly.
+    low = 0.0 if zero_low else value * exp(-sqrt(down_sq))
+    return Range(value, low, value * exp(sqrt(up_sq)))

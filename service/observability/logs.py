@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -88,3 +90,28 @@ def configure_logging(level: str | int = "INFO") -> logging.Logger:
     logger.addHandler(handler)
     logger.propagate = False
     return logger
+
+
+_write_lock = threading.Lock()
+
+
+def write_access_line(fields: dict[str, Any]) -> None:
+    """One access line, in the same JSON shape ``JsonFormatter`` gives, written straight to stdout.
+
+    The access line is written for every request, so it skips the LogRecord, the formatter's attribute scan
+    and the handler chain (about 50 us a request); the caller checks the ``service.access`` level first.
+    """
+    now = time.time()
+    entry: dict[str, Any] = {
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z",
+        "level": "INFO",
+        "logger": "service.access",
+        "message": "request",
+        "pid": os.getpid(),
+    }
+    entry.update(fields)
+    line = orjson.dumps(entry, default=str).decode() + "\n"
+    stream = sys.stdout
+    with _write_lock:
+        stream.write(line)
+        stream.flush()

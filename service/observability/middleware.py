@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from .logs import write_access_line
 from .metrics import get_metrics, observe_request
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -64,7 +65,7 @@ def install_request_hooks(app: Flask, settings: Any) -> None:
             }
             if log_payloads and g.get("request_payload") is not None:
                 fields["payload"] = g.request_payload
-            access_log.info("request", extra=fields)
+            write_access_line(fields)
         return response
 
     # Run first among before_request hooks (an auth hook that rejects still gets an id and timing) and
