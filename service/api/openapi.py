@@ -11,7 +11,6 @@ import yaml
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from .. import schemas  # noqa: F401  (package docstring only; keeps the import graph explicit)
 from ..domain.defaults import METHODOLOGY_VERSION
 from ..schemas.batch import BatchRequestSchema
 from ..schemas.catalog import (

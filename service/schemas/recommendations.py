@@ -20,7 +20,7 @@ from ..domain.recommendations import (
     Constraints,
     RagComparison,
 )
-from .fields import StrictFloat, choice, identifier, non_negative, positive
+from .fields import StrictFloat, choice, non_negative, positive
 from .requests import (
     MAX_PARAMETERS_BILLION,
     MAX_REQUESTS,
