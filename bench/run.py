@@ -260,7 +260,7 @@ def phase_http(workdir: Path, rounds: int, seconds: int, conns: list[int], env: 
         log("HTTP warm-up (2 s per endpoint, 16 connections)")
         for name, (srv, path) in endpoints.items():
             wrk(srv.port, path, files[name], 16, 2)
-        # Workers recycle after max_requests (shipped: 1000 + jitter), so sample the workers alive now.
+        # Workers may recycle after max_requests, so sample the workers alive now.
         rss_warm = {
             "service": [rss_kb(p) for p in worker_pids(service.proc.pid)],
             "trivial": [rss_kb(p) for p in worker_pids(trivial.proc.pid)],
@@ -478,7 +478,7 @@ def markdown(results: dict) -> str:
         f"Cold start runs: {', '.join(f'{x:.2f}' for x in results['cold_start']['runs_s'])} s. Worker RSS after "
         f"warm-up: service {', '.join(f'{x / 1024:.1f}' for x in http['rss_warm_kb']['service'])} MB, trivial app "
         f"{', '.join(f'{x / 1024:.1f}' for x in http['rss_warm_kb']['trivial'])} MB. Workers recycled during the "
-        f"HTTP runs (max_requests 1000 + jitter): service {http['worker_restarts_during_runs']['service']}, "
+        f"HTTP runs ({results['environment']['gunicorn'].split('defaults: ')[-1]}): service {http['worker_restarts_during_runs']['service']}, "
         f"trivial {http['worker_restarts_during_runs']['trivial']}. The soak sets FOOTPRINT_MAX_REQUESTS=0 so "
         f"that recycling cannot hide memory growth.",
         "",
@@ -501,6 +501,16 @@ def write_report(results: dict) -> str:
             README.write_text(before + section.rstrip("\n") + after)
             return "README.md"
     return "bench/results/performance.md (README.md has no bench markers)"
+
+
+def shipped_gunicorn_defaults() -> str:
+    """The gunicorn settings service/gunicorn_conf.py gives with no FOOTPRINT_* variable set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTPRINT_")}
+    code = (
+        "import service.gunicorn_conf as c; "
+        "print(f'{c.workers} {c.worker_class} workers x {c.threads} threads, max_requests {c.max_requests} + {c.max_requests_jitter} jitter')"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout.strip()
 
 
 def main() -> None:
@@ -535,8 +545,7 @@ def main() -> None:
         "environment": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
-            "gunicorn": f"gunicorn {gunicorn.__version__}, shipped defaults: 2 gthread workers x 4 threads, "
-            "max_requests 1000",
+            "gunicorn": f"gunicorn {gunicorn.__version__}, shipped defaults: {shipped_gunicorn_defaults()}",
             "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0].strip(),
         },
     }
