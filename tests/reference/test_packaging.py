@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,9 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    # Build from a copy of what a clean clone has, so stale build/ or egg-info in a checkout cannot leak in.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "service", source / "service", ignore=shutil.ignore_patterns("__pycache__"))
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(source)],
         check=True,
         capture_output=True,
     )
@@ -30,6 +36,11 @@ def test_wheel_contains_every_data_file_and_its_licence_notes(wheel):
     assert shipped, "no data files found in the checkout"
     for name in shipped:
         assert f"service/reference/data/{name}" in names, f"{name} is missing from the wheel"
+
+
+def test_wheel_leaves_out_the_development_tools(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert not [n for n in names if n.startswith(("service/validation/", "tests/", "bench/"))]
 
 
 def test_installed_wheel_loads_its_own_data(wheel, tmp_path):
