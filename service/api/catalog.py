@@ -8,11 +8,17 @@ from __future__ import annotations
 from functools import cached_property
 
 from flask import Blueprint, current_app, request
-from marshmallow import ValidationError
 
 from ..domain import UnknownReferenceError
-from ..domain.inputs import PROVIDERS
-from ..schemas.catalog import AcceleratorSchema, InstanceSchema, ModelPresetSchema, RegionSchema
+from ..schemas.catalog import (
+    AcceleratorSchema,
+    InstanceQuerySchema,
+    InstanceSchema,
+    ModelPresetSchema,
+    NoQuerySchema,
+    RegionQuerySchema,
+    RegionSchema,
+)
 from .responses import json_response
 
 bp = Blueprint("catalog", __name__)
@@ -53,20 +59,19 @@ def _listing(items: list[dict]):
     return json_response({"count": len(items), "items": items})
 
 
-def _query(*allowed: str) -> dict[str, str]:
-    """The query parameters, rejecting unknown ones and validating ``provider``."""
-    unknown = sorted(set(request.args) - set(allowed))
-    if unknown:
-        raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
-    provider = request.args.get("provider")
-    if provider is not None and provider not in PROVIDERS:
-        raise ValidationError({"provider": [f"Must be one of: {', '.join(PROVIDERS)}."]})
-    return {name: request.args[name].lower() for name in allowed if name in request.args}
+_NO_QUERY = NoQuerySchema()
+_REGION_QUERY = RegionQuerySchema()
+_INSTANCE_QUERY = InstanceQuerySchema()
+
+
+def _query(schema) -> dict[str, str]:
+    """The query parameters validated by ``schema`` (unknown ones rejected), values lower-cased."""
+    return {name: value.lower() for name, value in schema.load(request.args.to_dict()).items()}
 
 
 @bp.get("/v1/accelerators")
 def list_accelerators():
-    _query()
+    _query(_NO_QUERY)
     return _listing(_views().accelerators)
 
 
@@ -81,7 +86,7 @@ def get_accelerator(accelerator_id: str):
 
 @bp.get("/v1/instances")
 def list_instances():
-    query = _query("provider", "accelerator")
+    query = _query(_INSTANCE_QUERY)
     items = [
         i
         for i in _views().instances
@@ -93,14 +98,14 @@ def list_instances():
 
 @bp.get("/v1/regions")
 def list_regions():
-    provider = _query("provider").get("provider")
+    provider = _query(_REGION_QUERY).get("provider")
     items = [r for r in _views().regions if provider is None or r["provider"] == provider]
     return _listing(items)
 
 
 @bp.get("/v1/models")
 def list_models():
-    _query()
+    _query(_NO_QUERY)
     return _listing(_views().models)
 
 

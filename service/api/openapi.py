@@ -183,11 +183,23 @@ _BATCH_RESPONSE_EXAMPLE = {
 }
 
 
-def _get(tag: str, summary: str, schema: str, *, query: Any = None, not_found: bool = False, content_type: str = "application/json") -> dict:
+def _get(
+    tag: str,
+    summary: str,
+    schema: str,
+    *,
+    query: Any = None,
+    not_found: bool = False,
+    content_type: str = "application/json",
+    example: Any = None,
+) -> dict:
+    content: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        content["example"] = example
     operation: dict[str, Any] = {
         "tags": [tag],
         "summary": summary,
-        "responses": {"200": {"description": "OK", "content": {content_type: {"schema": schema}}}},
+        "responses": {"200": {"description": "OK", "content": {content_type: content}}},
     }
     if query is not None:
         if query:
@@ -321,19 +333,34 @@ def build_spec() -> APISpec:
     compare_op["post"]["tags"] = ["recommendations"]
     compare_op["post"]["responses"]["200"]["description"] = "Scenarios in order, with deltas against the first."
     spec.path("/v1/compare", operations=compare_op)
-    id_param = lambda name, desc: {"in": "path", "name": name, "required": True, "schema": {"type": "string"}, "description": desc}  # noqa: E731
+    def id_param(name: str, description: str, example: str) -> dict[str, Any]:
+        return {"in": "path", "name": name, "required": True, "schema": {"type": "string"}, "description": description, "example": example}
+
     spec.path("/v1/accelerators", operations=_get("catalog", "List accelerators", "AcceleratorList", query={}))
     accelerator = _get("catalog", "One accelerator", "Accelerator", not_found=True)
-    accelerator["get"]["parameters"] = [id_param("accelerator_id", "Accelerator id.")]
+    accelerator["get"]["parameters"] = [id_param("accelerator_id", "Accelerator id.", "nvidia-h100-sxm5-80gb")]
     spec.path("/v1/accelerators/{accelerator_id}", operations=accelerator)
     spec.path("/v1/instances", operations=_get("catalog", "List accelerated instance types", "InstanceList", query=InstanceQuerySchema))
     spec.path("/v1/regions", operations=_get("catalog", "List cloud regions with grid intensity, PUE and WUE", "RegionList", query=RegionQuerySchema))
     spec.path("/v1/models", operations=_get("catalog", "List model presets", "ModelPresetList", query={}))
     model = _get("catalog", "One model preset", "ModelPreset", not_found=True)
-    model["get"]["parameters"] = [id_param("model_id", "Model preset id.")]
+    model["get"]["parameters"] = [id_param("model_id", "Model preset id.", "llama-3.1-8b")]
     spec.path("/v1/models/{model_id}", operations=model)
-    spec.path("/healthz", operations=_get("health", "Process is alive", "Health"))
-    spec.path("/readyz", operations=_get("health", "Reference data loaded and valid", "Ready"))
+    spec.path("/healthz", operations=_get("health", "Process is alive", "Health", example={"status": "ok"}))
+    spec.path(
+        "/readyz",
+        operations=_get(
+            "health",
+            "Reference data loaded and valid",
+            "Ready",
+            example={
+                "status": "ready",
+                "data_version": "2026.11-0123abcd",
+                "methodology_version": METHODOLOGY_VERSION,
+                "counts": {"accelerators": 34, "instances": 104, "regions": 144, "countries": 209, "models": 47},
+            },
+        ),
+    )
     spec.path(
         "/metrics",
         operations={"get": {"tags": ["health"], "summary": "Prometheus metrics of all workers", "responses": {"200": {"description": "Prometheus text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},

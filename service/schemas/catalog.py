@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from ..domain.inputs import PROVIDERS
 
 
 def _opt_float(description: str) -> fields.Float:
@@ -110,10 +112,21 @@ RegionListSchema = listing(RegionSchema, "RegionList")
 ModelPresetListSchema = listing(ModelPresetSchema, "ModelPresetList")
 
 
+class NoQuerySchema(Schema):
+    """Listings without filters: any query parameter is an error."""
+
+
 class RegionQuerySchema(Schema):
-    provider = fields.String(metadata={"description": "Filter by provider: aws, gcp or azure."})
+    provider = fields.String(
+        validate=validate.OneOf(PROVIDERS), metadata={"description": "Filter by provider.", "example": "aws"}
+    )
 
 
 class InstanceQuerySchema(Schema):
-    provider = fields.String(metadata={"description": "Filter by provider: aws, gcp or azure."})
-    accelerator = fields.String(metadata={"description": "Filter by accelerator id."})
+    provider = fields.String(
+        validate=validate.OneOf(PROVIDERS), metadata={"description": "Filter by provider.", "example": "gcp"}
+    )
+    accelerator = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Filter by accelerator id.", "example": "nvidia-h100-sxm5-80gb"},
+    )
