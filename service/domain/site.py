@@ -48,28 +48,21 @@ def build_site_defaults(catalog: Catalog) -> SiteDefaults:
     world = catalog.world.grid_ci_gco2e_per_kwh
     world_range = Range.spread(world, _percentile(region_ci, 5), _percentile(region_ci, 95))
 
-    provider_pue: dict[str, tuple[Range, str]] = {}
-    provider_wue: dict[str, tuple[Range, str]] = {}
-    all_wue: list[float] = []
-    for provider in ("aws", "gcp", "azure"):
-        regional_pue = [r.pue.value for r in catalog.regions.values() if r.provider == provider and r.pue]
-        regional_wue = [r.wue.value for r in catalog.regions.values() if r.provider == provider and r.wue]
-        all_wue.extend(regional_wue)
-        fleet = catalog.fleet_pue.get(provider)
-        if fleet is not None:
-            spread = regional_pue + [fleet.value]
-            provider_pue[provider] = (
-                Range.spread(fleet.value, min(spread), max(spread)),
-                f"{provider} fleet PUE {fleet.value} ({fleet.year}): {fleet.source}; range: published regional PUEs",
-            )
-        fleet_w = catalog.fleet_wue.get(provider)
-        if fleet_w is not None:
-            spread = regional_wue + [fleet_w.value]
-            provider_wue[provider] = (
-                Range.spread(fleet_w.value, min(spread), max(spread)),
-                f"{provider} fleet WUE {fleet_w.value} L/kWh ({fleet_w.year}): {fleet_w.source}; "
-                "range: published regional WUEs",
-            )
+    providers = ("aws", "gcp", "azure")
+    regional_pue = {p: [r.pue.value for r in catalog.regions.values() if r.provider == p and r.pue] for p in providers}
+    regional_wue = {p: [r.wue.value for r in catalog.regions.values() if r.provider == p and r.wue] for p in providers}
+    all_pue = [v for values in regional_pue.values() for v in values]
+    all_wue = [v for values in regional_wue.values() for v in values]
+    provider_pue = {
+        p: _fleet_default("PUE", "", catalog.fleet_pue[p], regional_pue[p], all_pue)
+        for p in providers
+        if p in catalog.fleet_pue
+    }
+    provider_wue = {
+        p: _fleet_default("WUE", " L/kWh", catalog.fleet_wue[p], regional_wue[p], all_wue)
+        for p in providers
+        if p in catalog.fleet_wue
+    }
     any_wue = Range.spread(INDUSTRY_WUE_L_PER_KWH, min(all_wue, default=0.0), max(all_wue, default=INDUSTRY_WUE_L_PER_KWH))
     return SiteDefaults(
         world_intensity=world_range,
@@ -80,6 +73,18 @@ def build_site_defaults(catalog: Catalog) -> SiteDefaults:
         provider_pue=provider_pue,
         provider_wue=provider_wue,
         any_wue=any_wue,
+    )
+
+
+def _fleet_default(
+    quantity: str, unit: str, fleet: FacilityFigure, regional: list[float], all_regional: list[float]
+) -> tuple[Range, str]:
+    """A provider's fleet figure, ranged by its published regional figures (all providers' when it has none)."""
+    spread = (regional or all_regional) + [fleet.value]
+    basis = "its published regional figures" if regional else "published regional figures of all providers (none for this one)"
+    return (
+        Range.spread(fleet.value, min(spread), max(spread)),
+        f"fleet {quantity} {fleet.value}{unit} ({fleet.year}): {fleet.source}; range: {basis}",
     )
 
 

@@ -182,7 +182,8 @@ def test_fleet_pue(catalog: Catalog, provider: str, value: float, scope: str) ->
 
 def test_fleet_wue_is_newest(catalog: Catalog) -> None:
     assert catalog.fleet_wue["aws"].year == "2025"
-    assert "gcp" not in catalog.fleet_wue  # no fleet WUE row for Google in the data
+    # Google's fleet WUE comes from its Gemini serving disclosure (Elsworth et al. 2025).
+    assert catalog.fleet_wue["gcp"].value == 1.15 and "2508.15734" in catalog.fleet_wue["gcp"].source
 
 
 def test_eu_north_1_grid_ci_matches_shipped_csv(catalog: Catalog) -> None:
