@@ -1,0 +1,154 @@
+"""efficient_hardware: the same workload on every other catalog accelerator that holds it and has a power figure."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ...reference import Accelerator
+from ..defaults import BYTES_PER_PARAMETER, COMPUTE_PRECISION_FALLBACK
+from ..fine_tuning import METHOD_PROFILES, fine_tuning_memory_gb
+from ..footprint import Estimate
+from ..formulas.memory import inference_memory_gb, minimum_accelerators, serving_accelerators
+from ..hardware import ResolvedModel
+from .model import Alternative
+from .run import CLOUD_ONLY, MAX_ALTERNATIVES, RecommendationRun, format_number
+from .sources import S_AWS, S_AZURE, S_GCP
+
+#: Largest tensor-parallel group per inference replica considered (one 8-accelerator server).
+MAX_ACCELERATORS_PER_REPLICA = 8
+
+
+def peak_tflops(accelerator: Accelerator, precision: str) -> float | None:
+    """Dense peak used at ``precision`` (the estimator's fallback order), None when none is published."""
+    for candidate in COMPUTE_PRECISION_FALLBACK[precision]:
+        value = accelerator.peak_tflops.get(candidate)
+        if value:
+            return value
+    return None
+
+
+def efficient_hardware(run: RecommendationRun) -> None:
+    code = "efficient_hardware"
+    precision = run.request.hardware.precision or "bf16"
+    base_peak = peak_tflops(run.accelerator, precision)
+    model = run.model
+    ranked: list[tuple[float, str, dict[str, Any], Estimate, str]] = []
+    for acc in _candidates(run, code):
+        new_peak = peak_tflops(acc, precision)
+        if new_peak is None or base_peak is None:
+            run.note(code, acc.id, f"{acc.name}: no published dense peak at {precision} or a fallback precision.")
+            continue
+        hw: dict[str, Any] = {"accelerator": acc.id, "instance_type": None, "power_w": None}
+        patch: dict[str, Any] = {"hardware": hw}
+        fit = _fit(run, acc, model, precision)
+        if fit is None:
+            continue
+        count, fit_text = fit
+        if count is None and run.request.hardware.instance_type is not None:
+            count = run.baseline.accelerator_count  # instances become accelerators: keep the same number
+        if count is not None and (run.request.hardware.count is not None or run.request.hardware.instance_type is not None):
+            hw["count"] = count
+        if run.kind in ("training", "fine-tuning"):
+            ratio = base_peak / new_peak
+            if run.request.accelerator_hours is not None:
+                patch["accelerator_hours"] = run.request.accelerator_hours * ratio
+            elif run.request.duration_hours is not None:
+                old_count = run.baseline.accelerator_count
+                new_count = hw.get("count", old_count) or old_count
+                patch["duration_hours"] = run.request.duration_hours * ratio * old_count / new_count
+        result = run.try_estimate(code, acc.id, patch)
+        if result is None:
+            continue
+        ranked.append((result[1].footprint.emissions_kgco2e.value, acc.id, result[0], result[1], fit_text))
+    if not ranked:
+        return
+    ranked.sort(key=lambda t: (t[0], t[1]))
+    _, acc_id, patch, estimate, fit_text = ranked[0]
+    acc = run.catalog.accelerators[acc_id]
+    b, e = run.baseline.footprint, estimate.footprint
+    tradeoffs = [
+        "Migration: kernels, serving or training stack and compilers may need porting and re-tuning.",
+        "Price and availability of the accelerator in your region.",
+        "Energy per FLOP follows TDP x hours at the same utilisation; real utilisation differs between chips.",
+    ]
+    if run.request.hardware.power_w is not None:
+        tradeoffs.append("Your hardware.power_w applied to the old accelerator and is dropped; the new one uses its TDP-based default.")
+    if run.kind in ("training", "fine-tuning") and (run.request.accelerator_hours is not None or run.request.duration_hours is not None):
+        tradeoffs.append("Hours were scaled by the ratio of dense peaks at the same MFU: an approximation of the same work.")
+    run.add(
+        code,
+        acc_id,
+        f"Use {acc.name}",
+        (
+            f"Among the accelerators that hold this workload at {precision} and have a published power figure, "
+            f"{acc.name} has the lowest estimated emissions: energy {format_number(e.energy_kwh.value)} kWh instead of "
+            f"{format_number(b.energy_kwh.value)} kWh on {run.accelerator.name}, emissions {run.percent_lower(estimate)} lower "
+            f"(operational and embodied). {fit_text}"
+        ),
+        patch,
+        estimate,
+        tradeoffs,
+        [S_AWS, S_GCP, S_AZURE, f"Accelerator figures: {acc.source}"],
+        [Alternative(a, ch, est.footprint.emissions_kgco2e, est.footprint.energy_kwh) for _, a, ch, est, _ in ranked[1 : 1 + MAX_ALTERNATIVES]],
+    )
+
+
+def _candidates(run: RecommendationRun, code: str) -> Iterable[Accelerator]:
+    """Accelerators to rank: allowed by the constraints, available where the workload runs, with a power figure."""
+    c = run.constraints
+    allowed = {a.lower() for a in c.accelerators} if c.accelerators else None
+    excluded = {a.lower() for a in c.exclude_accelerators}
+    provider = run.baseline_provider()
+    allowed_providers = set(c.providers) if c.providers else None
+    for acc in run.catalog.accelerators.values():
+        if acc.id == run.accelerator.id or acc.id in excluded or (allowed is not None and acc.id not in allowed):
+            continue
+        cloud = CLOUD_ONLY.get(acc.vendor.lower())
+        if cloud is not None and ((provider is not None and cloud != provider) or (provider is None and run.request.datacenter.country)):
+            continue  # not available where the workload runs; greener_region covers moving
+        if cloud is not None and allowed_providers is not None and cloud not in allowed_providers:
+            continue
+        has_power = acc.tdp_w is not None or acc.measured_power_max_w is not None or (
+            run.kind == "training" and acc.measured_power_mean_w is not None
+        )
+        if not has_power:
+            run.note(
+                code,
+                acc.id,
+                f"{acc.name}: no published TDP or measured power ({acc.tdp_basis or 'not published'}); it cannot be "
+                "ranked on energy. Estimate it yourself with hardware.power_w.",
+            )
+            continue
+        yield acc
+
+
+def _fit(run: RecommendationRun, acc: Accelerator, model: ResolvedModel | None, precision: str) -> tuple[int | None, str] | None:
+    """Accelerator count the workload needs on ``acc`` and a sentence about it; None (noted) if it does not fit."""
+    code = "efficient_hardware"
+    if model is None:
+        return None, "The model is not given, so memory fit was not checked."
+    if run.kind == "inference":
+        need = inference_memory_gb(model.parameters, BYTES_PER_PARAMETER[precision])
+        per_replica = serving_accelerators(need, acc.memory_gb)
+        if per_replica > MAX_ACCELERATORS_PER_REPLICA:
+            run.note(code, acc.id, f"{need:.0f} GB at {precision} needs {per_replica} x {acc.memory_gb:g} GB per replica (more than {MAX_ACCELERATORS_PER_REPLICA}).")
+            return None
+        return per_replica, f"Weights at {precision} need about {need:.0f} GB: {per_replica} x {acc.memory_gb:g} GB per replica."
+    if run.kind == "fine-tuning":
+        trainable = run.request.trainable_parameters_fraction
+        if trainable is None:
+            trainable = METHOD_PROFILES[run.request.method].trainable_fraction.range.value
+        need = fine_tuning_memory_gb(model.parameters, run.request.method, trainable)
+    else:
+        need = fine_tuning_memory_gb(model.parameters, "full", 1.0)
+    minimum = minimum_accelerators(need, acc.memory_gb)
+    given = run.request.hardware.count is not None or run.request.hardware.instance_type is not None
+    if run.kind == "training" and given:
+        count = run.baseline.accelerator_count
+        if minimum > count:
+            run.note(code, acc.id, f"{need:.0f} GB of training state needs {minimum} x {acc.memory_gb:g} GB; the job uses {count}.")
+            return None
+        return count, f"The same {count} accelerators hold the {need:.0f} GB of training state."
+    if run.kind == "training":
+        return None, f"Training state needs about {need:.0f} GB: at least {minimum} x {acc.memory_gb:g} GB."
+    return minimum, f"The job needs about {need:.0f} GB: at least {minimum} x {acc.memory_gb:g} GB."

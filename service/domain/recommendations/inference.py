@@ -1,0 +1,261 @@
+"""Codes for inference services: smaller_model, shorter_prompts, quantization, larger_batch, right_size_capacity."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..defaults import BATCH_SIZE, BYTES_PER_PARAMETER, INPUT_TOKENS_PER_REQUEST
+from ..formulas.memory import inference_memory_gb, serving_accelerators
+from ..inputs import InferenceRequest
+from .model import Alternative
+from .run import MAX_ALTERNATIVES, RecommendationRun
+from .sources import S_AWS, S_AZURE, S_FP8, S_GCP, S_LUCCIONI, S_MORRISON
+
+#: Shorter prompts what-if: input tokens cut by this share.
+PROMPT_REDUCTION = 0.3
+#: Larger batch what-if: the batch is multiplied by this factor.
+BATCH_FACTOR = 2.0
+
+
+def smaller_model(run: RecommendationRun) -> None:
+    code = "smaller_model"
+    if run.constraints.keep_model:
+        return
+    req: InferenceRequest = run.request
+    model = run.model
+    preset = None if model is None else model.preset
+    if preset is None or req.model.parameters_billion is not None:
+        run.note(code, "model", "Only preset models have a family: give model.preset to compare smaller models.")
+        return
+    year = preset.release_year or 0
+    candidates = [
+        m
+        for m in run.catalog.models.values()
+        if m.family == preset.family
+        and m.id != preset.id
+        and m.parameters_billion < preset.parameters_billion
+        and m.active_parameters_billion <= preset.active_parameters_billion
+        and (m.release_year or 0) >= year
+    ]
+    if not candidates:
+        return
+    candidates.sort(key=lambda m: (-m.parameters_billion, -(m.release_year or 0), -_common_prefix(m.id, preset.id), m.id))
+    precision = req.hardware.precision or "bf16"
+    options = []
+    for m in candidates:
+        patch: dict[str, Any] = {"model": {"preset": m.id, "active_parameters_billion": None}}
+        patch.update(_serving_count_patch(run, m.parameters_billion * 1e9, precision))
+        result = run.try_estimate(code, m.id, patch)
+        if result is not None:
+            options.append((m, *result))
+    if not options:
+        return
+    m, patch, estimate = options[0]
+    run.add(
+        code,
+        m.id,
+        f"Serve {m.name} instead of {preset.name}",
+        (
+            f"{m.name} ({m.parameters_billion:g}B parameters) is the largest newer-or-same-generation model of the "
+            f"{preset.family} family smaller than {preset.name} ({preset.parameters_billion:g}B). Compute per token "
+            f"and weights read per decoding step scale with parameters: emissions {run.percent_lower(estimate)} lower for the "
+            "same requests. Pick the smallest model that passes your own evaluation; smaller ones are listed."
+        ),
+        patch,
+        estimate,
+        [
+            "Quality: a smaller model may answer worse; evaluate on your task before switching.",
+            "Distillation or fine-tuning of the smaller model may be needed to close the gap.",
+        ],
+        [S_LUCCIONI, S_AWS, S_GCP, S_AZURE],
+        [Alternative(o[0].id, o[1], o[2].footprint.emissions_kgco2e, o[2].footprint.energy_kwh) for o in options[1 : 1 + MAX_ALTERNATIVES]],
+    )
+
+
+def shorter_prompts(run: RecommendationRun) -> None:
+    req: InferenceRequest = run.request
+    tokens = req.input_tokens_per_request
+    if tokens is None:
+        tokens = INPUT_TOKENS_PER_REQUEST.range.value
+    if tokens <= 0:
+        return
+    shorter = round(tokens * (1.0 - PROMPT_REDUCTION))
+    result = run.try_estimate("shorter_prompts", str(shorter), {"input_tokens_per_request": float(shorter)})
+    if result is None:
+        return
+    patch, estimate = result
+    run.add(
+        "shorter_prompts",
+        f"-{PROMPT_REDUCTION:.0%}",
+        f"Cut prompt length by {PROMPT_REDUCTION:.0%}",
+        (
+            f"What-if: prompts of {shorter:g} instead of {tokens:g} input tokens (system prompt trimmed, fewer few-shot "
+            "examples, shorter retrieved context, prompt caching of shared prefixes). Prefill compute and the KV cache "
+            f"shrink with the prompt: emissions {run.percent_lower(estimate)} lower. The {PROMPT_REDUCTION:.0%} cut is an "
+            "illustration, not a measured result for your prompts."
+        ),
+        patch,
+        estimate,
+        ["Shorter prompts can lower answer quality; test that instructions and context still suffice."],
+        [S_AWS, S_GCP, S_AZURE],
+    )
+
+
+def quantization(run: RecommendationRun) -> None:
+    code = "quantization"
+    if run.constraints.keep_precision:
+        return
+    req: InferenceRequest = run.request
+    precision = req.hardware.precision or "bf16"
+    if precision not in ("fp32", "tf32", "bf16", "fp16"):
+        return
+    peaks = run.accelerator.peak_tflops
+    target = "fp8" if peaks.get("fp8") else ("int8" if peaks.get("int8") else "int4")
+    model = run.model
+    assert model is not None
+    patch: dict[str, Any] = {"hardware": {"precision": target}}
+    count = _serving_count_patch(run, model.parameters, target)
+    if count:
+        patch["hardware"].update(count["hardware"])
+    result = run.try_estimate(code, target, patch)
+    if result is None:
+        return
+    patch, estimate = result
+    kind_text = {
+        "fp8": f"{run.accelerator.name} has an fp8 tensor peak, so weights and matrix products move to fp8",
+        "int8": f"{run.accelerator.name} has no fp8 peak but an int8 peak: int8 weights and activations",
+        "int4": f"{run.accelerator.name} has neither an fp8 nor an int8 peak: 4-bit weight-only quantization (compute stays 16-bit)",
+    }[target]
+    base_min = run.baseline.extra["serving"]["minimum_accelerators_per_replica"]
+    new_min = estimate.extra["serving"]["minimum_accelerators_per_replica"]
+    run.add(
+        code,
+        target,
+        f"Quantize from {precision} to {target}",
+        (
+            f"{kind_text}. Bytes per weight fall from {BYTES_PER_PARAMETER[precision]:g} to {BYTES_PER_PARAMETER[target]:g}: "
+            f"memory-bound decoding reads fewer bytes and the minimum accelerators per replica go from {base_min} to {new_min}. "
+            f"Emissions {run.percent_lower(estimate)} lower."
+        ),
+        patch,
+        estimate,
+        [
+            "Quality: 8-bit formats usually lose little; 4-bit loses more on some tasks. Evaluate before serving.",
+            "Very low-bit formats can cost extra compute for de-quantization on hardware without native support.",
+        ],
+        [S_FP8, S_AWS, S_GCP],
+    )
+
+
+def larger_batch(run: RecommendationRun) -> None:
+    req: InferenceRequest = run.request
+    batch = req.batch_size if req.batch_size is not None else BATCH_SIZE.range.value
+    larger = min(batch * BATCH_FACTOR, 100_000.0)
+    if larger <= batch:
+        return
+    result = run.try_estimate("larger_batch", str(larger), {"batch_size": larger})
+    if result is None:
+        return
+    patch, estimate = result
+    run.add(
+        "larger_batch",
+        f"batch={larger:g}",
+        f"Decode {larger:g} sequences together instead of {batch:g}",
+        (
+            "Decoding is memory-bandwidth-bound at small batches: each step reads all weights once for the whole batch. "
+            f"Doubling the batch ({batch:g} -> {larger:g}, continuous batching in vLLM/TGI/TensorRT-LLM) spreads those "
+            f"reads over more sequences: emissions {run.percent_lower(estimate)} lower."
+        ),
+        patch,
+        estimate,
+        [
+            "Per-request latency can rise when requests wait to fill a batch and each step processes more sequences.",
+            "The KV cache of a larger batch needs memory; very long contexts may not fit.",
+            "Needs enough concurrent traffic to fill the batch.",
+        ],
+        [S_MORRISON, S_AWS, S_GCP],
+    )
+
+
+def right_size_capacity(run: RecommendationRun) -> None:
+    code = "right_size_capacity"
+    req: InferenceRequest = run.request
+    if req.deployment.mode != "dedicated":
+        return
+    serving = run.baseline.extra["serving"]
+    utilisation = serving["utilisation"]
+    replicas = req.deployment.replicas
+    if utilisation >= 1.0:
+        run.note(code, "deployment", "The replicas are already saturated (capacity-exceeded).")
+        return
+    target = run.constraints.target_utilisation
+    needed = max(1, math.ceil(replicas * utilisation / target - 1e-9))
+    tradeoffs = [
+        f"Headroom for peaks: sized for a mean utilisation of {target:.0%} (constraints.target_utilisation); bursty traffic may need autoscaling.",
+    ]
+    if needed < replicas:
+        result = run.try_estimate(code, f"replicas={needed}", {"deployment": {"replicas": needed}})
+        if result is not None:
+            patch, estimate = result
+            run.add(
+                code,
+                f"replicas={needed}",
+                f"Run {needed} instead of {replicas} dedicated replicas",
+                (
+                    f"The {replicas} replicas are busy {utilisation:.1%} of the time; idle accelerators still draw power. "
+                    f"{needed} replica(s) carry the same demand at about {min(1.0, replicas * utilisation / needed):.0%} "
+                    f"utilisation: emissions {run.percent_lower(estimate)} lower."
+                ),
+                patch,
+                estimate,
+                tradeoffs,
+                [S_MORRISON, S_AWS, S_GCP, S_AZURE],
+            )
+    result = run.try_estimate(code, "on_demand", {"deployment": {"mode": "on_demand", "replicas": None, "hours": None}})
+    if result is not None:
+        patch, estimate = result
+        run.add(
+            code,
+            "on_demand",
+            "Serve on demand (scale to zero) instead of dedicated replicas",
+            (
+                f"The dedicated replicas are busy {utilisation:.1%} of the time. A shared on-demand endpoint or autoscaling "
+                "to zero only runs for busy time, so no idle power is drawn for this workload: emissions "
+                f"{run.percent_lower(estimate)} lower (an upper bound on what scaling to demand can save)."
+            ),
+            patch,
+            estimate,
+            [
+                "Cold starts add latency after idle periods; a shared endpoint's capacity is outside your control.",
+                "The on-demand estimate counts busy time only; a provider's shared fleet also idles sometimes.",
+            ],
+            [S_MORRISON, S_AWS, S_GCP, S_AZURE],
+        )
+
+
+def _serving_count_patch(run: RecommendationRun, parameters: float, precision: str) -> dict[str, Any]:
+    """``hardware.count`` for a changed model/precision when the baseline fixed it; {} when it is derived."""
+    hw = run.request.hardware
+    if hw.count is None:
+        return {}
+    need = inference_memory_gb(parameters, BYTES_PER_PARAMETER[precision])
+    per_replica = serving_accelerators(need, run.accelerator.memory_gb)
+    if hw.instance_type is not None:
+        per = run.catalog.instances[hw.instance_type.lower()].accelerator_count
+        per_replica = per * math.ceil(per_replica / per)
+    current = run.baseline.accelerator_count if run.request.deployment.mode == "on_demand" else (
+        run.baseline.extra["serving"]["accelerators_per_replica"]
+    )
+    if per_replica >= current:
+        return {}
+    return {"hardware": {"count": run.count_in_spec_units(per_replica)}}
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n

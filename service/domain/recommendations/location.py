@@ -1,0 +1,102 @@
+"""greener_region: the same workload in every allowed catalog region, ranked by emissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..footprint import Estimate
+from .model import Alternative
+from .run import CLOUD_ONLY, MAX_ALTERNATIVES, RecommendationRun, format_number
+from .sources import S_AWS, S_AZURE, S_DODGE, S_GCP
+
+
+def allowed_regions(run: RecommendationRun) -> list[tuple[str, str]]:
+    """(provider, region) pairs of the catalog that the constraints and the hardware's cloud allow."""
+    c = run.constraints
+    providers = set(c.providers) if c.providers else None
+    bound = _bound_provider(run)
+    countries = {x.upper() for x in c.countries} if c.countries else None
+    pairs = {tuple(x.lower().split(":", 1)) for x in c.regions or () if ":" in x}
+    bare = {x.lower() for x in c.regions or () if ":" not in x}
+    out = []
+    for (provider, rid), region in run.catalog.regions.items():
+        if providers is not None and provider not in providers:
+            continue
+        if bound is not None and provider != bound:
+            continue
+        if countries is not None and region.country_iso2.upper() not in countries:
+            continue
+        if c.regions is not None and (provider, rid) not in pairs and rid not in bare:
+            continue
+        out.append((provider, rid))
+    return out
+
+
+def greener_region(run: RecommendationRun) -> None:
+    code = "greener_region"
+    regions = allowed_regions(run)
+    if not regions:
+        run.note(code, "regions", "no catalog region satisfies the provider/country/region constraints")
+        return
+    bound = _bound_provider(run)
+    dc = run.request.datacenter
+    here = (dc.provider, (dc.region or "").lower())
+    ranked: list[tuple[float, str, str, dict[str, Any], Estimate]] = []
+    for provider, rid in regions:
+        if (provider, rid) == here and dc.carbon_intensity_gco2e_per_kwh is None and dc.pue is None and dc.wue_l_per_kwh is None:
+            continue
+        patch = {
+            "datacenter": {
+                "provider": provider,
+                "region": rid,
+                "country": None,
+                "carbon_intensity_gco2e_per_kwh": None,
+                "pue": None,
+                "wue_l_per_kwh": None,
+            }
+        }
+        result = run.try_estimate(code, f"{provider}:{rid}", patch)
+        if result is None:
+            continue
+        ranked.append((result[1].footprint.emissions_kgco2e.value, provider, rid, *result))
+    if not ranked:
+        return
+    ranked.sort(key=lambda t: (t[0], t[1], t[2]))
+    _, provider, rid, patch, estimate = ranked[0]
+    region = run.catalog.regions[(provider, rid)]
+    where = f"{dc.provider}:{dc.region}" if dc.region else (f"country {dc.country}" if dc.country else "an unspecified location")
+    alternatives = [
+        Alternative(f"{p}:{r}", ch, e.footprint.emissions_kgco2e, e.footprint.energy_kwh)
+        for _, p, r, ch, e in ranked[1 : 1 + MAX_ALTERNATIVES]
+    ]
+    tradeoffs = [
+        "Data residency and sovereignty: data and model move to another jurisdiction.",
+        "Latency to users rises with distance (matters for interactive inference, not for batch jobs).",
+        "Migration effort, price and capacity availability of the accelerator differ between regions.",
+        "Grid intensity is an annual average; hourly intensity varies (carbon-aware scheduling can add savings).",
+    ]
+    if bound is not None:
+        tradeoffs.append(f"Only {bound} regions were ranked: the hardware is specific to that provider.")
+    run.add(
+        code,
+        f"{provider}:{rid}",
+        f"Run in {region.name} ({provider}:{rid})",
+        (
+            f"Of {len(regions)} allowed regions, {provider}:{rid} ({region.name}, grid {region.grid_ci_gco2e_per_kwh:g} "
+            f"gCO2e/kWh, zone {region.grid_zone}) gives the lowest emissions for this workload: "
+            f"{format_number(estimate.footprint.emissions_kgco2e.value)} kgCO2e instead of "
+            f"{format_number(run.baseline.footprint.emissions_kgco2e.value)} in {where} ({run.percent_lower(estimate)} less). Energy "
+            "changes only through the site's PUE; the saving comes from the grid. Every region was ranked with the "
+            "same estimate; the next ones are listed under alternatives."
+        ),
+        patch,
+        estimate,
+        tradeoffs,
+        [S_AWS, S_GCP, S_AZURE, S_DODGE, "Grid intensity: Electricity Maps annual averages shipped in the catalog (GET /v1/regions)"],
+        alternatives,
+    )
+
+
+def _bound_provider(run: RecommendationRun) -> str | None:
+    """The only cloud the hardware exists in (its instance type's, or a cloud-only accelerator's); None if any."""
+    return run.instance_provider() or CLOUD_ONLY.get(run.accelerator.vendor.lower())

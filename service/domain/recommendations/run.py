@@ -1,0 +1,156 @@
+"""The per-request context shared by every candidate generator, and the arithmetic they all use."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+from ..assumptions import Ledger
+from ..errors import EstimationError
+from ..estimator import Estimator
+from ..footprint import Estimate
+from ..hardware import ResolvedModel, resolve_model
+from .model import Alternative, Constraints, Note, RagComparison, Recommendation, Savings
+from .patch import apply_patch, prune_patch
+
+#: Alternatives listed next to a region, hardware or model recommendation.
+MAX_ALTERNATIVES = 5
+#: Relative emissions change below which a candidate is considered to save nothing.
+MIN_RELATIVE_SAVING = 1e-9
+
+#: Accelerators sold only inside one cloud.
+CLOUD_ONLY = {"google": "gcp", "aws": "aws"}
+
+
+def _savings(baseline: Estimate, changed: Estimate) -> Savings:
+    b, c = baseline.footprint, changed.footprint
+    percent = 0.0
+    if b.emissions_kgco2e.value > 0:
+        percent = 100.0 * (b.emissions_kgco2e.value - c.emissions_kgco2e.value) / b.emissions_kgco2e.value
+    return Savings(
+        emissions_kgco2e=b.emissions_kgco2e.minus_clamped(c.emissions_kgco2e),
+        energy_kwh=b.energy_kwh.minus_clamped(c.energy_kwh),
+        water_l=b.water_l.minus_clamped(c.water_l),
+        emissions_percent=percent,
+    )
+
+
+def emissions_kg(estimate: Estimate) -> float:
+    return estimate.footprint.emissions_kgco2e.value
+
+
+def saves(baseline_kg: float, changed_kg: float) -> bool:
+    return changed_kg < baseline_kg * (1.0 - MIN_RELATIVE_SAVING)
+
+
+def format_number(x: float) -> str:
+    """Three significant digits below 1,000, whole numbers with thousands separators above."""
+    return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+class RecommendationRun:
+    """State of one recommendation request: baseline, constraints, findings and notes.
+
+    Every candidate generator receives the run, re-estimates changed workloads through :meth:`try_estimate`
+    and reports through :meth:`add` (a saving) or :meth:`note` (why a candidate was skipped).
+    """
+
+    def __init__(
+        self,
+        estimator: Estimator,
+        kind: str,
+        request: Any,
+        constraints: Constraints,
+        baseline: Estimate,
+        rag_comparison: RagComparison | None = None,
+    ) -> None:
+        self.estimator = estimator
+        self.catalog = estimator.catalog
+        self.kind = kind
+        self.request = request
+        self.constraints = constraints
+        self.baseline = baseline
+        self.rag_comparison = rag_comparison
+        self.found: list[Recommendation] = []
+        self.notes: list[Note] = []
+        self.accelerator = self.catalog.accelerators[baseline.accelerator_id]
+        self._model: ResolvedModel | None | bool = False
+
+    @property
+    def model(self) -> ResolvedModel | None:
+        if self._model is False:
+            spec = getattr(self.request, "model", None)
+            self._model = None if spec is None else resolve_model(self.catalog, spec, Ledger())
+        return self._model  # type: ignore[return-value]
+
+    def note(self, code: str, subject: str, reason: str) -> None:
+        self.notes.append(Note(code, subject, reason))
+
+    def try_estimate(self, code: str, subject: str, patch: dict[str, Any]) -> tuple[dict[str, Any], Estimate] | None:
+        """Apply ``patch``, estimate; None (with a note) when the changed workload cannot be estimated."""
+        patch = prune_patch(self.request, patch)
+        if not patch:
+            return None
+        changed = apply_patch(self.request, patch)
+        try:
+            estimate = self.estimator.estimate(self.kind, changed)
+        except EstimationError as error:
+            self.note(code, subject, error.message)
+            return None
+        limit = self.constraints.max_latency_seconds_per_request
+        if limit is not None and self.kind == "inference":
+            busy = estimate.extra["serving"]["busy_seconds_per_request"].value
+            if busy > limit:
+                self.note(code, subject, f"busy time per request {busy:.3g} s exceeds max_latency_seconds_per_request {limit:g} s")
+                return None
+        return patch, estimate
+
+    def add(
+        self,
+        code: str,
+        variant: str,
+        title: str,
+        rationale: str,
+        patch: dict[str, Any],
+        estimate: Estimate,
+        tradeoffs: list[str],
+        sources: list[str],
+        alternatives: Iterable[Alternative] = (),
+    ) -> None:
+        if not saves(self.baseline.footprint.emissions_kgco2e.value, estimate.footprint.emissions_kgco2e.value):
+            return
+        self.found.append(
+            Recommendation(
+                code=code,
+                variant=variant,
+                title=title,
+                rationale=rationale,
+                change=patch,
+                estimate=estimate,
+                savings=_savings(self.baseline, estimate),
+                tradeoffs=tradeoffs,
+                sources=sources,
+                alternatives=list(alternatives),
+            )
+        )
+
+    def baseline_provider(self) -> str | None:
+        return self.request.datacenter.provider
+
+    def instance_provider(self) -> str | None:
+        itype = self.request.hardware.instance_type
+        return None if itype is None else self.catalog.instances[itype.lower()].provider
+
+    def count_in_spec_units(self, accelerators: int) -> int:
+        """An accelerator count expressed the way the baseline counts (instances when instance_type is used)."""
+        itype = self.request.hardware.instance_type
+        if itype is None:
+            return accelerators
+        per = self.catalog.instances[itype.lower()].accelerator_count
+        return max(1, math.ceil(accelerators / per))
+
+    def percent_lower(self, estimate: Estimate) -> str:
+        """Emissions saved by ``estimate`` against the baseline, as text such as ``"42%"``."""
+        b = self.baseline.footprint.emissions_kgco2e.value
+        c = estimate.footprint.emissions_kgco2e.value
+        return f"{100.0 * (b - c) / b:.0f}%" if b > 0 else "n/a"
