@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from ..domain import EstimationError, UnknownReferenceError
+from ..domain.ranges import NonFiniteFigureError
 
 PROBLEM_MIMETYPE = "application/problem+json"
 _TYPE_PREFIX = "urn:genai-footprint:problem:"
@@ -41,9 +42,7 @@ def problem_body(status: int, slug: str, title: str, detail: str, **extra: Any) 
 
 
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response:
-    body = problem_body(status, slug, title, detail, **extra)
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
-    return response
+    return problem_response(problem_body(status, slug, title, detail, **extra))
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -104,16 +103,8 @@ OUT_OF_RANGE = (
 
 
 def is_non_finite_error(error: BaseException) -> bool:
-    """An overflow, or a non-finite float met by ``Range`` or the JSON encoder (``allow_nan=False``)."""
-    if isinstance(error, (OverflowError, FloatingPointError)):
-        return True
-    if isinstance(error, ValueError):
-        text = str(error)
-        if "Out of range float values" in text:  # json encoder, allow_nan=False
-            return True
-        # domain.ranges.Range refuses non-finite bounds; its message shows the values (inf, nan).
-        return text.startswith("Range ") and ("inf" in text or "nan" in text)
-    return False
+    """An overflow, or a non-finite figure refused by ``Range`` or by the JSON encoder."""
+    return isinstance(error, (OverflowError, FloatingPointError, NonFiniteFigureError))
 
 
 def problem_response(body: dict[str, Any]) -> Response:

@@ -15,14 +15,19 @@ from typing import Any
 import orjson
 from flask import Response
 
+from ..domain.ranges import NonFiniteFigureError
+
 _strict = json.JSONEncoder(allow_nan=False, check_circular=False)
 
 
 def encode_json(body: Any) -> bytes:
-    """Compact UTF-8 JSON of ``body``; ValueError if it holds a non-finite float."""
+    """Compact UTF-8 JSON of ``body``; ``NonFiniteFigureError`` if it holds a non-finite float."""
     data = orjson.dumps(body)
     if b"null" in data:
-        _strict.encode(body)
+        try:
+            _strict.encode(body)
+        except ValueError as error:
+            raise NonFiniteFigureError(str(error)) from error
     return data
 
 

@@ -20,6 +20,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+class NonFiniteFigureError(ValueError):
+    """A figure overflowed to infinity (or became NaN): inputs too large to represent the result."""
+
+
 @dataclass(frozen=True, slots=True)
 class Range:
     """A non-negative quantity: central ``value`` with ``low <= value <= high``."""
@@ -32,7 +36,9 @@ class Range:
         # One chained comparison: false for NaN, for infinity and for any misordering. The arithmetic
         # below preserves order exactly (IEEE rounding is monotone), so no tolerance is needed.
         if not (0.0 <= self.low <= self.value <= self.high < math.inf):
-            raise ValueError(f"Range needs finite 0 <= low <= value <= high, got {self.low}, {self.value}, {self.high}")
+            bounds = (self.low, self.value, self.high)
+            error = NonFiniteFigureError if not all(map(math.isfinite, bounds)) else ValueError
+            raise error(f"Range needs finite 0 <= low <= value <= high, got {self.low}, {self.value}, {self.high}")
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
