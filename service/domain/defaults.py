@@ -103,14 +103,6 @@ TRAINING_POWER_FRACTION_OF_TDP = Default(
     "TDP convention of Meta's Llama model cards.",
 )
 
-INFERENCE_POWER_FRACTION_OF_TDP = Default(
-    "power_fraction_of_tdp",
-    Range(0.55, 0.35, 0.80),
-    "fraction of TDP",
-    "Inference draws far less than TDP; TDP-based estimates overstate measured inference energy by up to 4x "
-    "(ML.ENERGY leaderboard, Chung et al. 2025, arXiv:2505.06371).",
-)
-
 INFERENCE_POWER_FRACTION_UNBATCHED = Default(
     "power_fraction_of_tdp_unbatched",
     Range(0.35, 0.25, 0.50),
@@ -199,12 +191,12 @@ HARDWARE_LIFETIME_HOURS = Default(
 
 # -- facility ------------------------------------------------------------------------------------
 
-INDUSTRY_PUE_SOURCE = "Uptime Institute Global Data Center Survey 2024: industry average PUE 1.56"
 INDUSTRY_PUE = Default(
     "pue",
     Range(1.56, 1.09, 2.0),
     "ratio",
-    INDUSTRY_PUE_SOURCE + "; low: Google fleet 1.09 (2024); high: older enterprise facilities around 2.0.",
+    "Uptime Institute Global Data Center Survey 2024: industry average PUE 1.56; low: Google fleet 1.09 (2024); "
+    "high: older enterprise facilities around 2.0.",
 )
 
 INDUSTRY_WUE_L_PER_KWH = 1.8

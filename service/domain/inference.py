@@ -13,7 +13,6 @@ from .defaults import (
     DECODE_STEP_OVERHEAD_S,
     UNBATCHED_STEP_OVERHEAD_S,
     IDLE_POWER_FRACTION_OF_TDP,
-    INFERENCE_POWER_FRACTION_OF_TDP,
     INFERENCE_POWER_FRACTION_SATURATED,
     INFERENCE_POWER_FRACTION_UNBATCHED,
     INFERENCE_POWER_HALF_BATCH,
@@ -133,7 +132,8 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
 
     requests = request.requests
     busy_accelerator_hours = busy_seconds.scale(requests * per_replica / SECONDS_PER_HOUR)
-    active_power = accelerator_power_w(accelerator, request.hardware.power_w, _serving_power_fraction(batch), ledger)
+    serving_fraction = _serving_power_fraction(batch)
+    active_power = accelerator_power_w(accelerator, request.hardware.power_w, serving_fraction, ledger)
 
     deployment = request.deployment
     serving = {
@@ -158,7 +158,7 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
                 f"{replicas} replica(s) x {per_replica} x {deployment.hours:g} h provide {provisioned.value:.3g}: add "
                 "replicas or hours. The busy time is counted in full.",
             )
-        idle_power = _idle_power_w(accelerator, active_power, request.hardware.power_w, ledger)
+        idle_power = _idle_power_w(accelerator, active_power, serving_fraction.range, ledger)
         accelerators_kwh = accelerator_energy_kwh(busy_accelerator_hours, active_power) + accelerator_energy_kwh(
             idle_hours, idle_power
         )
@@ -238,15 +238,17 @@ def _kv_bytes_per_token(model: ResolvedModel, ledger: Ledger) -> Range:
     return estimate
 
 
-def _idle_power_w(accelerator, active_power: Range, given_power: float | None, ledger: Ledger) -> Range:
-    """Power of a provisioned but idle accelerator: a sourced fraction of TDP (or of the given power)."""
+def _idle_power_w(accelerator, active_power: Range, serving_fraction: Range, ledger: Ledger) -> Range:
+    """Power of a provisioned but idle accelerator: a sourced fraction of TDP (or of the busy power)."""
     reference = accelerator.tdp_w or accelerator.measured_power_max_w
     fraction = IDLE_POWER_FRACTION_OF_TDP
     if reference is None:
-        # Only the caller's active power is known: keep the same idle-to-active ratio as the defaults.
-        ratio = fraction.range.scale(1.0 / INFERENCE_POWER_FRACTION_OF_TDP.range.value)
-        idle = ratio.scale(given_power or active_power.value)
-        ledger.assume("idle_power_w", idle, "W per accelerator", DEFAULT, "idle/active ratio of the defaults x power_w; " + fraction.source)
+        # No TDP: only the caller's busy power is known. Keep the defaults' idle-to-busy ratio at this batch.
+        idle = fraction.range.scale(active_power.value / serving_fraction.value)
+        ledger.assume(
+            "idle_power_w", idle, "W per accelerator", DEFAULT,
+            "power_w x idle/busy ratio of the defaults at this batch size; " + fraction.source,
+        )
         return idle
     idle = fraction.range.scale(reference)
     ledger.assume("idle_power_w", idle, "W per accelerator", DEFAULT, f"TDP {reference} W x " + fraction.source)
