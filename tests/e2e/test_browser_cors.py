@@ -1,0 +1,141 @@
+"""A portal page in real Chromium calls the API across origins: allowed origins get answers, others are blocked.
+
+The API runs under gunicorn with FOOTPRINT_CORS_ALLOWED_ORIGINS naming one portal origin. Two static pages
+on two other loopback ports play the allowed portal and a stranger. Chromium (Debian's, driven by
+Playwright) sends the real preflight for the JSON POST, and enforces the answer the way users' browsers do.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make test-tools)")
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")]
+
+PORTAL_PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>Footprint portal</title></head>
+<body><h1>Training footprint</h1><pre id="out">waiting</pre></body></html>"""
+
+ESTIMATE_SCRIPT = """async (api) => {
+  try {
+    const response = await fetch(api + "/v1/estimates/training", {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "X-Request-ID": "portal-1"},
+      body: JSON.stringify({"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 8}, "duration_hours": 10,
+                            "datacenter": {"provider": "aws", "region": "eu-west-1"}}),
+    });
+    const body = await response.json();
+    document.getElementById("out").textContent =
+      "energy " + body.energy_kwh.value.toFixed(1) + " kWh, request " + response.headers.get("X-Request-ID");
+    return {ok: true, status: response.status, energy: body.energy_kwh.value, requestId: response.headers.get("X-Request-ID")};
+  } catch (error) {
+    document.getElementById("out").textContent = "blocked: " + error;
+    return {ok: false, error: String(error)};
+  }
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Page(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(PORTAL_PAGE)))
+        self.end_headers()
+        self.wfile.write(PORTAL_PAGE)
+
+    def log_message(self, *_args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def origins():
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Page) for _ in range(2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield [f"http://127.0.0.1:{server.server_address[1]}" for server in servers]
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def api(origins):
+    port = _free_port()
+    env = {**os.environ, "FOOTPRINT_BIND": f"127.0.0.1:{port}", "FOOTPRINT_CORS_ALLOWED_ORIGINS": origins[0]}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "--config", "python:service.gunicorn_conf", "service:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not become ready")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def _call_from(browser, page_origin: str, api: str, screenshot: Path | None = None) -> dict:
+    page = browser.new_page()
+    try:
+        page.goto(page_origin + "/portal.html")
+        result = page.evaluate(ESTIMATE_SCRIPT, api)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot))
+        return result
+    finally:
+        page.close()
+
+
+def test_allowed_portal_gets_the_estimate(browser, origins, api, tmp_path):
+    result = _call_from(browser, origins[0], api, tmp_path / "portal.png")
+    assert result["ok"], result
+    assert result["status"] == 200 and result["energy"] > 0
+    assert result["requestId"] == "portal-1"  # exposed to the page by Access-Control-Expose-Headers
+    assert (tmp_path / "portal.png").stat().st_size > 0
+
+
+def test_other_origin_is_blocked_by_the_browser(browser, origins, api):
+    result = _call_from(browser, origins[1], api)
+    assert not result["ok"]
+    assert "Failed to fetch" in result["error"]
