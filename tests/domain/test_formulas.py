@@ -9,6 +9,7 @@ from service.domain.formulas.compute import (
     fine_tuning_flops,
     forward_flops,
     frozen_base_flops_per_parameter_token,
+    size_adjusted_mfu,
     training_flops,
 )
 from service.domain.formulas.emissions import (
@@ -25,8 +26,11 @@ from service.domain.formulas.energy import (
 )
 from service.domain.formulas.inference import (
     decode_seconds_per_token,
+    inference_load,
+    inference_power_fraction_of_tdp,
     kv_cache_bytes_per_token,
     prefill_seconds,
+    step_overhead_seconds_per_member,
     weight_bytes_per_batch_member,
 )
 from service.domain.formulas.memory import inference_memory_gb, minimum_accelerators, serving_accelerators
@@ -130,3 +134,30 @@ def test_prefill_is_compute_bound_for_long_prompts():
     # 2 x 8e9 x 4096 tokens / 989e12 = 66.27 ms; weights read once per batch of 64: 16e9/64/3.35e12 = 0.075 ms.
     seconds = prefill_seconds(X(8e9), X(4096), X(16e9 / 64), 989e12, X(1.0), 3.35e12, X(1.0))
     assert seconds.value == pytest.approx(2 * 8e9 * 4096 / 989e12, rel=REL)
+
+
+def test_size_adjusted_mfu_halves_at_the_half_size():
+    # asymptote 0.45, N = N_half = 38e9: 0.45 / (1 + sqrt(1)) = 0.225; N = 8e9: 0.45 / (1 + sqrt(4.75)) = 0.14163
+    assert size_adjusted_mfu(Range(0.45, 0.315, 0.585), 38e9, 38e9).value == pytest.approx(0.225, rel=REL)
+    assert size_adjusted_mfu(X(0.45), 8e9, 38e9).value == pytest.approx(0.45 / (1 + 4.75**0.5), rel=REL)
+    assert size_adjusted_mfu(X(0.45), 8e9, 0.0).value == pytest.approx(0.45, rel=REL)  # no size penalty
+
+
+@pytest.mark.parametrize(
+    ("batch", "expected"),
+    [
+        pytest.param(1, 0.35, id="unbatched"),
+        pytest.param(17, 0.575, id="half-way-at-17"),  # 0.35 + 0.45 x 16/32
+        pytest.param(65, 0.35 + 0.45 * 64 / 80, id="batch-65"),  # 0.71
+    ],
+)
+def test_inference_power_fraction_rises_with_batch(batch, expected):
+    assert inference_load(1, 16) == 0.0
+    fraction = inference_power_fraction_of_tdp(X(batch), X(0.35), X(0.80), 16.0)
+    assert fraction.value == pytest.approx(expected, rel=REL)
+
+
+def test_step_overhead_is_shared_by_the_batch():
+    # 2 ms per step over 16 sequences = 0.125 ms each; low 0.5 ms / 64, high 6 ms / 4.
+    shared = step_overhead_seconds_per_member(Range(0.002, 0.0005, 0.006), Range(16, 4, 64))
+    assert (shared.value, shared.low, shared.high) == pytest.approx((0.002 / 16, 0.0005 / 64, 0.006 / 4), rel=REL)
