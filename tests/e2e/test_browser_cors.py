@@ -8,19 +8,12 @@ Playwright) sends the real preflight for the JSON POST, and enforces the answer 
 from __future__ import annotations
 
 import http.server
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make test-tools)")
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")]
@@ -47,12 +40,6 @@ ESTIMATE_SCRIPT = """async (api) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class _Page(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's naming)
         self.send_response(200)
@@ -76,31 +63,8 @@ def origins():
 
 
 @pytest.fixture(scope="module")
-def api(origins):
-    port = _free_port()
-    env = {**os.environ, "FOOTPRINT_BIND": f"127.0.0.1:{port}", "FOOTPRINT_CORS_ALLOWED_ORIGINS": origins[0]}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--config", "python:service.gunicorn_conf", "service:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not become ready")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def api(start_gunicorn, origins):
+    return start_gunicorn(FOOTPRINT_CORS_ALLOWED_ORIGINS=origins[0]).base
 
 
 @pytest.fixture(scope="module")

@@ -7,20 +7,13 @@ worker answers the scrape, the X-Request-ID round trip, JSON log lines, and a cl
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
 TRAINING = {
@@ -31,75 +24,9 @@ TRAINING = {
 ESTIMATE_LINE = re.compile(r'^genai_footprint_estimates_total\{kind="training"\} (\S+)$', re.M)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, process: subprocess.Popen, base: str, stdout: Path, stderr: Path, metrics_dir: Path):
-        self.process, self.base, self.stdout, self.stderr, self.metrics_dir = (
-            process, base, stdout, stderr, metrics_dir)
-
-    def get(self, path: str, headers=None) -> requests.Response:
-        # A fresh connection per call (no Session), so successive calls can land on either worker.
-        return requests.get(self.base + path, timeout=10, headers={"Connection": "close", **(headers or {})})
-
-    def post(self, path: str, body, headers=None) -> requests.Response:
-        return requests.post(self.base + path, json=body, timeout=10,
-                             headers={"Connection": "close", **(headers or {})})
-
-    def log_lines(self, which: str = "stdout") -> list[str]:
-        path = self.stdout if which == "stdout" else self.stderr
-        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-    def access_lines(self) -> list[dict]:
-        return [entry for entry in map(json.loads, self.log_lines()) if entry.get("logger") == "service.access"]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("gunicorn")
-    port = _free_port()
-    metrics_dir = tmp / "metrics"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTPRINT_")}
-    env.update({
-        "FOOTPRINT_BIND": f"127.0.0.1:{port}",
-        "FOOTPRINT_WORKERS": "2",
-        "FOOTPRINT_MAX_REQUESTS": "0",  # no worker restarts during the test
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    })
-    stdout, stderr = tmp / "stdout.log", tmp / "stderr.log"
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    with open(stdout, "wb") as out, open(stderr, "wb") as err:
-        process = subprocess.Popen(
-            [str(gunicorn), "--config", "python:service.gunicorn_conf", "service:create_app()"],
-            cwd=ROOT, env=env, stdout=out, stderr=err,
-        )
-    srv = Server(process, f"http://127.0.0.1:{port}", stdout, stderr, metrics_dir)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {process.returncode}: {stderr.read_text()[-2000:]}")
-            try:
-                if srv.get("/readyz").status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("gunicorn did not become ready in 30 s:\n" + stderr.read_text()[-2000:])
-            time.sleep(0.1)
-        yield srv
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+def server(start_gunicorn):
+    return start_gunicorn(FOOTPRINT_WORKERS="2", FOOTPRINT_MAX_REQUESTS="0")  # no worker restarts during the test
 
 
 def _training_count(metrics_text: str) -> float:
