@@ -62,7 +62,7 @@ def estimate_items(items: list[dict], estimator) -> tuple[list[bytes], Counter]:
         kind = item["kind"]
         try:
             estimate = estimator.estimate(kind, REQUEST_SCHEMAS[kind].load(item["workload"]))
-            encoded = _encode(estimate.as_dict())
+            encoded = _encode(estimate.as_dict(), finite_by_construction=True)
         except ValidationError as err:
             append(_item_problem(item_id, validation_problem_body(err, _PREFIX)))
             continue

@@ -29,14 +29,14 @@ def estimate_payload(kind: str, payload: dict) -> dict:
 
 @bp.post("/v1/estimates/training")
 def training():
-    return json_response(estimate_payload("training", json_object(request)))
+    return json_response(estimate_payload("training", json_object(request)), finite_by_construction=True)
 
 
 @bp.post("/v1/estimates/fine-tuning")
 def fine_tuning():
-    return json_response(estimate_payload("fine-tuning", json_object(request)))
+    return json_response(estimate_payload("fine-tuning", json_object(request)), finite_by_construction=True)
 
 
 @bp.post("/v1/estimates/inference")
 def inference():
-    return json_response(estimate_payload("inference", json_object(request)))
+    return json_response(estimate_payload("inference", json_object(request)), finite_by_construction=True)

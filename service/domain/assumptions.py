@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .ranges import finite
+
 INPUT = "input"
 DEFAULT = "default"
 DERIVED = "derived"
@@ -42,6 +44,10 @@ class Ledger:
         self.warnings: list[Warning] = []
 
     def assume(self, name: str, value: Any, unit: str, status: str, source: str) -> None:
+        # Every float an answer carries is checked where it is made (Range checks its own bounds), so the
+        # JSON encoder never meets NaN or infinity.
+        if type(value) is float:
+            finite(value)
         self.assumptions.append(Assumption(name, value, unit, status, source))
 
     def warn(self, code: str, message: str) -> None:

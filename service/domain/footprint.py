@@ -9,7 +9,7 @@ from .assumptions import Ledger
 from .defaults import METHODOLOGY_VERSION
 from .formulas.emissions import embodied_emissions_kgco2e, operational_emissions_kgco2e, water_l
 from .formulas.energy import facility_energy_kwh, facility_overhead_kwh, host_energy_kwh
-from .ranges import ZERO, Range
+from .ranges import ZERO, Range, finite
 from .site import Site
 
 
@@ -68,7 +68,11 @@ def _opt(r: Range | None) -> dict[str, float] | None:
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
-    """One estimate as the API returns it (``as_dict`` gives the JSON shape documented in openapi.yaml)."""
+    """One estimate as the API returns it (``as_dict`` gives the JSON shape documented in openapi.yaml).
+
+    Every number in ``as_dict`` is finite: Range bounds, assumption values and extra figures are all checked
+    when they are made, and ``NonFiniteFigureError`` is raised instead.
+    """
 
     kind: str
     footprint: Footprint
@@ -108,5 +112,14 @@ class Estimate:
             "versions": {"methodology": METHODOLOGY_VERSION, "data": self.data_version},
         }
         for key, value in self.extra.items():
-            body[key] = {k: (v.as_dict() if isinstance(v, Range) else v) for k, v in value.items()}
+            body[key] = {k: _plain(v) for k, v in value.items()}
         return body
+
+
+def _plain(value: Any) -> Any:
+    """A Range as its dict (its bounds are checked at construction); a float checked for finiteness."""
+    if isinstance(value, Range):
+        return value.as_dict()
+    if type(value) is float:
+        return finite(value)
+    return value

@@ -24,6 +24,13 @@ class NonFiniteFigureError(ValueError):
     """A figure overflowed to infinity (or became NaN): inputs too large to represent the result."""
 
 
+def finite(value: float) -> float:
+    """``value`` unchanged, or ``NonFiniteFigureError`` if it is infinite or NaN."""
+    if not math.isfinite(value):
+        raise NonFiniteFigureError(f"non-finite figure: {value}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Range:
     """A non-negative quantity: central ``value`` with ``low <= value <= high``."""

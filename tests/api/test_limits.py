@@ -248,19 +248,26 @@ def test_the_non_finite_guard_turns_an_overflow_into_a_422(client, monkeypatch):
 
 
 def test_a_non_finite_figure_in_an_answer_is_a_422(client, monkeypatch):
-    import service.api.estimates as estimates
+    # A formula that overflows (as a bug would): the domain refuses the figure where it is made, and both the
+    # single and the batch endpoint answer 422 out-of-range instead of a 500 or a silent null.
+    import service.domain.footprint as footprint
 
-    class Infinite:
-        def as_dict(self):
-            return {"energy_kwh": {"value": math.inf}}
-
-    monkeypatch.setitem(
-        __import__("service.domain.estimator", fromlist=["_DISPATCH"])._DISPATCH, "training", lambda *_a, **_k: Infinite()
-    )
+    monkeypatch.setattr(footprint, "facility_energy_kwh", lambda it_kwh, pue: it_kwh.scale(1e308).scale(1e308))
     _assert_problem(client.post("/v1/estimates/training", json=TRAINING), 422)
     item = client.post("/v1/estimates/batch", json={"items": [{"id": "a", "kind": "training", "workload": TRAINING}]})
     assert item.get_json()["items"][0]["problem"]["type"].endswith(":out-of-range")
-    assert estimates  # imported for its side effects only
+
+
+def test_non_range_figures_are_checked_where_they_are_made():
+    from service.domain.assumptions import Ledger
+    from service.domain.footprint import _plain
+    from service.domain.ranges import NonFiniteFigureError
+
+    with pytest.raises(NonFiniteFigureError):
+        Ledger().assume("flops", math.inf, "FLOPs", "derived", "test")
+    with pytest.raises(NonFiniteFigureError):
+        _plain(math.nan)
+    assert _plain(1.5) == 1.5 and _plain(None) is None and _plain(Range(2.0, 1.0, 3.0)) == {"value": 2.0, "low": 1.0, "high": 3.0}
 
 
 def test_non_finite_error_classifier():
