@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, request
 from marshmallow import ValidationError
 
-from ..domain import EstimationError, UnknownReferenceError
+from ..domain import EstimationError
 from ..domain.recommendations import Recommender, ScenarioOutcome, compare
 from ..schemas.recommendations import CompareRequestSchema, RecommendationRequestSchema, load_workload
 from .body import json_object
-from .problems import flatten_messages
+from .problems import estimation_problem_body, validation_problem_body
 from .responses import json_response
 
 bp = Blueprint("recommendations", __name__)
 
 _RECOMMENDATION_SCHEMA = RecommendationRequestSchema()
 _COMPARE_SCHEMA = CompareRequestSchema()
-_PROBLEM_TYPE = "urn:genai-footprint:problem:"
-_TITLES = {
-    "unknown-reference": "Unknown catalog id",
-    "underdetermined": "Inputs do not determine the estimate",
-    "figure-not-published": "A needed figure is not published",
-}
 
 
 def _estimator():
@@ -55,30 +47,6 @@ def recommendations():
     return json_response(result.as_dict())
 
 
-def _validation_problem(error: ValidationError) -> dict[str, Any]:
-    errors = flatten_messages(error.messages)
-    return {
-        "type": _PROBLEM_TYPE + "validation-error",
-        "title": "Invalid request",
-        "status": 422,
-        "detail": f"The scenario failed validation at: {', '.join(sorted(errors))}.",
-        "errors": errors,
-    }
-
-
-def _estimation_problem(error: EstimationError) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": _PROBLEM_TYPE + error.code,
-        "title": _TITLES.get(error.code, "Cannot estimate"),
-        "status": 422,
-        "detail": error.message,
-        "errors": {f"workload.{error.field}": [error.message]},
-    }
-    if isinstance(error, UnknownReferenceError):
-        body["suggestions"] = error.suggestions
-    return body
-
-
 @bp.post("/v1/compare")
 def compare_scenarios():
     data = _COMPARE_SCHEMA.load(json_object(request))
@@ -90,7 +58,8 @@ def compare_scenarios():
             workload = load_workload(kind, scenario["workload"])
             outcomes.append(ScenarioOutcome(scenario["name"], estimate=estimator.estimate(kind, workload)))
         except ValidationError as error:
-            outcomes.append(ScenarioOutcome(scenario["name"], problem=_validation_problem(error)))
+            # load_workload already nests its messages under "workload".
+            outcomes.append(ScenarioOutcome(scenario["name"], problem=validation_problem_body(error)))
         except EstimationError as error:
-            outcomes.append(ScenarioOutcome(scenario["name"], problem=_estimation_problem(error)))
+            outcomes.append(ScenarioOutcome(scenario["name"], problem=estimation_problem_body(error, "workload")))
     return json_response(compare(kind, outcomes))
