@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from ..reference import Catalog
@@ -18,6 +17,7 @@ from .hardware import (
     assume_default,
     embodied_rate_kg_per_accelerator_hour,
     given_or_default,
+    whole_instances,
     resolve_hardware,
     resolve_model,
 )
@@ -131,13 +131,10 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
         trainable = assume_default(ledger, profile.trainable_fraction)
 
     required_gb = fine_tuning_memory_gb(model.parameters, request.method, trainable.value)
-    minimum = minimum_accelerators(required_gb, hardware.accelerator.memory_gb)
+    minimum = whole_instances(hardware, minimum_accelerators(required_gb, hardware.accelerator.memory_gb))
     ledger.assume(
         "memory_required_gb", round(required_gb, 3), "GB", DERIVED, f"{profile.base_bytes_source}; x{profile.activation_overhead} activations"
     )
-    if hardware.instance is not None:
-        per_instance = hardware.instance.accelerator_count
-        minimum = per_instance * math.ceil(minimum / per_instance)
     count = hardware.count
     if count is None:
         count = minimum

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -46,6 +47,14 @@ class ResolvedHardware:
     peak_flops_per_second: float
     bandwidth_bytes_per_second: float
     host_overhead_fraction: Range
+
+
+def whole_instances(hardware: ResolvedHardware, accelerators: int) -> int:
+    """``accelerators`` rounded up to whole instances when the hardware is an instance type."""
+    if hardware.instance is None:
+        return accelerators
+    per_instance = hardware.instance.accelerator_count
+    return per_instance * math.ceil(accelerators / per_instance)
 
 
 def resolve_model(catalog: Catalog, spec: ModelSpec, ledger: Ledger) -> ResolvedModel:

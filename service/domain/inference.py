@@ -40,6 +40,7 @@ from .hardware import (
     accelerator_power_w,
     assume_default,
     given_or_default,
+    whole_instances,
     embodied_rate_kg_per_accelerator_hour,
     resolve_hardware,
     resolve_model,
@@ -64,10 +65,7 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
     bytes_per_parameter = BYTES_PER_PARAMETER[hardware.precision]
 
     required_gb = inference_memory_gb(model.parameters, bytes_per_parameter)
-    minimum = serving_accelerators(required_gb, accelerator.memory_gb)
-    if hardware.instance is not None:
-        per_instance = hardware.instance.accelerator_count
-        minimum = per_instance * math.ceil(minimum / per_instance)
+    minimum = whole_instances(hardware, serving_accelerators(required_gb, accelerator.memory_gb))
     per_replica = hardware.count
     if per_replica is None:
         per_replica = minimum
