@@ -46,6 +46,14 @@ class CatalogViews:
     def models(self) -> list[dict]:
         return ModelPresetSchema(many=True).dump(sorted(self.catalog.models.values(), key=lambda m: m.id))
 
+    @cached_property
+    def accelerators_by_id(self) -> dict[str, dict]:
+        return {item["id"]: item for item in self.accelerators}
+
+    @cached_property
+    def models_by_id(self) -> dict[str, dict]:
+        return {item["id"]: item for item in self.models}
+
 
 def _views() -> CatalogViews:
     views = current_app.extensions.get("footprint.catalog_views")
@@ -77,11 +85,7 @@ def list_accelerators():
 
 @bp.get("/v1/accelerators/<accelerator_id>")
 def get_accelerator(accelerator_id: str):
-    for item in _views().accelerators:
-        if item["id"] == accelerator_id.lower():
-            return json_response(item)
-    catalog = _views().catalog
-    raise _not_found("accelerator", accelerator_id, catalog.suggest("accelerator", accelerator_id), "/v1/accelerators")
+    return _item(_views().accelerators_by_id, accelerator_id, "accelerator", "accelerator", "/v1/accelerators")
 
 
 @bp.get("/v1/instances")
@@ -111,16 +115,17 @@ def list_models():
 
 @bp.get("/v1/models/<model_id>")
 def get_model(model_id: str):
-    for item in _views().models:
-        if item["id"] == model_id.lower():
-            return json_response(item)
-    catalog = _views().catalog
-    raise _not_found("model preset", model_id, catalog.suggest("model", model_id), "/v1/models")
+    return _item(_views().models_by_id, model_id, "model", "model preset", "/v1/models")
 
 
 class CatalogItemNotFound(UnknownReferenceError):
     """An id in the URL path that the catalog does not hold: 404 with suggestions."""
 
 
-def _not_found(kind: str, value: str, suggestions: list[str], listing: str) -> CatalogItemNotFound:
-    return CatalogItemNotFound("path", kind, value[:100], suggestions, listing)
+def _item(by_id: dict[str, dict], item_id: str, catalog_kind: str, label: str, listing: str):
+    """One catalog entry by id, or a 404 with close ids (computed only on a miss)."""
+    item = by_id.get(item_id.lower())
+    if item is None:
+        suggestions = _views().catalog.suggest(catalog_kind, item_id)
+        raise CatalogItemNotFound("path", label, item_id[:100], suggestions, listing)
+    return json_response(item)
