@@ -4,7 +4,7 @@
 
 * **Request ids.** Every request gets an id: the caller's ``X-Request-ID`` when it is 1-128 characters of
   ``[A-Za-z0-9._-]``, else a fresh ``uuid4().hex``. It is returned in the ``X-Request-ID`` response header,
-  stored on ``flask.g.request_id`` (see ``get_request_id()``) and added to every log line of the request.
+  kept in the WSGI environ (see ``get_request_id()``) and added to every log line of the request.
 * **Logs.** The ``service`` logger writes one JSON object per line to stdout. Each request produces exactly
   one access line (``ts, level, logger, message="request", request_id, method, path, endpoint, status,
   duration_ms, bytes``) unless ``settings.access_log`` is off; request bodies appear only when

@@ -43,13 +43,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def _current_request_id() -> str | None:
-    try:
-        from flask import g, has_request_context
-    except ImportError:  # pragma: no cover - flask is a dependency
-        return None
-    if has_request_context():
-        return g.get("request_id")
-    return None
+    from .middleware import get_request_id  # the middleware writes access lines through this module
+
+    return get_request_id()
 
 
 class StdoutHandler(logging.StreamHandler):

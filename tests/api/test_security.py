@@ -224,9 +224,10 @@ EXPECTED_HEADERS = {
 def test_security_headers_on_every_response(client, method, path, kwargs):
     response = getattr(client, method)(path, **kwargs)
     for name, value in EXPECTED_HEADERS.items():
-        assert response.headers.get(name) == value, (name, response.status_code)
+        assert response.headers.get_all(name) == [value], (name, response.status_code)
     if path.startswith("/v1/"):
-        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers.get_all("Cache-Control") == ["no-store"]
+    assert len(response.headers.get_all("X-Request-ID")) == 1
 
 
 def test_security_headers_on_a_500(monkeypatch):
