@@ -19,7 +19,7 @@ from ..domain import EstimationError
 from ..observability import record_estimate
 from ..schemas.batch import BatchRequestSchema
 from .body import json_object
-from .estimates import REQUEST_SCHEMAS
+from .estimates import REQUEST_LOADERS
 from .problems import (
     OUT_OF_RANGE,
     estimation_problem_body,
@@ -61,7 +61,7 @@ def estimate_items(items: list[dict], estimator) -> tuple[list[bytes], Counter]:
         item_id = item["id"]
         kind = item["kind"]
         try:
-            estimate = estimator.estimate(kind, REQUEST_SCHEMAS[kind].load(item["workload"]))
+            estimate = estimator.estimate(kind, REQUEST_LOADERS[kind].load(item["workload"]))
             encoded = _encode(estimate.as_dict(), finite_by_construction=True)
         except ValidationError as err:
             append(_item_problem(item_id, validation_problem_body(err, _PREFIX)))

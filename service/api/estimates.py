@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from ..observability import record_estimate
+from ..schemas.fastload import compile_loader
 from ..schemas.requests import FineTuningRequestSchema, InferenceRequestSchema, TrainingRequestSchema
 from .body import json_object
 from .responses import json_response
@@ -17,11 +18,14 @@ REQUEST_SCHEMAS = {
     "fine-tuning": FineTuningRequestSchema(),
     "inference": InferenceRequestSchema(),
 }
+#: The same schemas compiled for valid payloads (service/schemas/fastload.py): the result of
+#: ``schema.load``, and marshmallow's own errors for anything invalid, in a fifth of the time.
+REQUEST_LOADERS = {kind: compile_loader(schema) for kind, schema in REQUEST_SCHEMAS.items()}
 
 
 def estimate_payload(kind: str, payload: dict) -> dict:
     """Validate one workload of ``kind`` and return the estimate body (raises ValidationError/EstimationError)."""
-    workload = REQUEST_SCHEMAS[kind].load(payload)
+    workload = REQUEST_LOADERS[kind].load(payload)
     estimate = current_app.extensions["footprint.estimator"].estimate(kind, workload)
     record_estimate(kind)
     return estimate.as_dict()

@@ -1,0 +1,186 @@
+"""service.schemas.fastload: the compiled loader gives exactly what marshmallow gives, on every payload.
+
+The property that matters: the fast path never accepts a payload marshmallow refuses, and when both accept,
+the loaded requests are equal. Payloads are the documented examples and hypothesis mutations of them, with
+values drawn from every field's own bounds (each limit, and the next float on either side of it).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
+
+from service.api.estimates import REQUEST_LOADERS, REQUEST_SCHEMAS
+from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES
+from service.schemas.fastload import UnsupportedSchema, _Fallback, compile_loader
+from service.schemas.fields import StrictFloat
+
+EXAMPLES = {"training": TRAINING_EXAMPLES, "fine-tuning": FINE_TUNING_EXAMPLES, "inference": INFERENCE_EXAMPLES}
+CASES = [(kind, name, ex["value"]) for kind, examples in EXAMPLES.items() for name, ex in examples.items()]
+
+
+def outcome(load, payload):
+    """("ok", result) or ("error", messages): comparable across the two loaders."""
+    try:
+        return "ok", load(copy.deepcopy(payload))
+    except ValidationError as err:
+        return "error", err.messages
+
+
+@pytest.mark.parametrize(("kind", "name", "payload"), CASES, ids=[f"{k}-{n}" for k, n, _ in CASES])
+def test_every_documented_example_takes_the_fast_path_and_matches_marshmallow(kind, name, payload):
+    fast = REQUEST_LOADERS[kind]._load(copy.deepcopy(payload))  # no fallback: raises _Fallback if it were needed
+    assert fast == REQUEST_SCHEMAS[kind].load(copy.deepcopy(payload))
+
+
+# -- generated payloads --------------------------------------------------------------------------------------
+def _field_paths(schema: Schema, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], fields.Field]]:
+    paths = []
+    for name, field in schema.load_fields.items():
+        paths.append((prefix + (name,), field))
+        if isinstance(field, fields.Nested):
+            paths.extend(_field_paths(field.schema, prefix + (name,)))
+    return paths
+
+
+def _edge_values(field: fields.Field) -> list:
+    """The limits of the field's validators and the nearest floats on each side of them."""
+    values = []
+    for rule in field.validators:
+        if isinstance(rule, validate.Range):
+            for bound in (rule.min, rule.max):
+                if bound is not None:
+                    values += [bound, float(bound), math.nextafter(bound, -math.inf), math.nextafter(bound, math.inf)]
+        if isinstance(rule, validate.OneOf):
+            values += list(rule.choices)
+        if isinstance(rule, validate.Length) and rule.max is not None:
+            values += ["x" * rule.max, "x" * (rule.max + 1), ""]
+    return values
+
+
+ODD_VALUES = [None, True, False, 0, 1, -1, 0.5, 1e-7, 1.5e308, 10**400, math.inf, math.nan, "1", "", [], {},
+              {"preset": "llama-3.1-8b"},
+              "nvidia-h100-sxm5-80gb", "aws", "us-east-1", "FI", "lora", "dedicated", 3, 2.0, 1e12]
+
+
+def _mutations(kind: str):
+    paths = _field_paths(REQUEST_SCHEMAS[kind])
+    set_value = st.sampled_from(paths).flatmap(
+        lambda pf: st.tuples(st.just("set"), st.just(pf[0]), st.sampled_from(_edge_values(pf[1]) + ODD_VALUES))
+    )
+    delete = st.tuples(st.just("delete"), st.sampled_from([p for p, _ in paths]), st.none())
+    unknown = st.tuples(st.just("set"), st.sampled_from([("unexpected",), ("hardware", "unexpected")]), st.just(1))
+    return st.lists(st.one_of(set_value, set_value, set_value, delete, unknown), min_size=1, max_size=3)
+
+
+def _apply(payload: dict, mutations) -> dict:
+    payload = copy.deepcopy(payload)
+    for action, path, value in mutations:
+        target = payload
+        for part in path[:-1]:
+            child = target.get(part)
+            if not isinstance(child, dict):
+                child = target[part] = {}
+            target = child
+        if action == "delete":
+            target.pop(path[-1], None)
+        else:
+            target[path[-1]] = copy.deepcopy(value)
+    return payload
+
+
+@pytest.mark.parametrize("kind", sorted(EXAMPLES))
+def test_every_single_field_change_loads_exactly_as_marshmallow_loads_it(kind):
+    """Exhaustive: each example, each field, each edge or odd value (and each deletion), one at a time."""
+    schema, loader = REQUEST_SCHEMAS[kind], REQUEST_LOADERS[kind]
+    checked = 0
+    for base in (ex["value"] for ex in EXAMPLES[kind].values()):
+        for path, field in _field_paths(schema):
+            changes = [("delete", path, None)] + [("set", path, v) for v in _edge_values(field) + ODD_VALUES]
+            for change in changes:
+                payload = _apply(base, [change])
+                expected = outcome(schema.load, payload)
+                assert outcome(loader.load, payload) == expected, (path, change)
+                if expected[0] == "error":
+                    with pytest.raises(Exception):
+                        loader._load(copy.deepcopy(payload))
+                checked += 1
+    assert checked > 1000
+
+
+GENERATED = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("kind", sorted(EXAMPLES))
+@GENERATED
+@given(data=st.data())
+def test_generated_payloads_load_exactly_as_marshmallow_loads_them(kind, data):
+    base = data.draw(st.sampled_from([ex["value"] for ex in EXAMPLES[kind].values()]))
+    payload = _apply(base, data.draw(_mutations(kind)))
+    schema, loader = REQUEST_SCHEMAS[kind], REQUEST_LOADERS[kind]
+    expected = outcome(schema.load, payload)
+    assert outcome(loader.load, payload) == expected
+    if expected[0] == "error":  # the fast path itself must refuse what marshmallow refuses
+        with pytest.raises(Exception):
+            loader._load(copy.deepcopy(payload))
+
+
+# -- what the compiler refuses ---------------------------------------------------------------------------------
+class _WithPreLoad(Schema):
+    a = StrictFloat()
+
+    @pre_load
+    def _strip(self, data, **_):
+        return data
+
+
+class _WithFieldValidator(Schema):
+    a = StrictFloat()
+
+    @validates("a")
+    def _check(self, value, **_):
+        pass
+
+
+class _Excluding(Schema):
+    a = StrictFloat()
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class _WithList(Schema):
+    a = fields.List(StrictFloat())
+
+
+class _WithPlainFloat(Schema):
+    a = fields.Float()  # accepts "1.5" strings: only the strict fields are compiled
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [_WithPreLoad(), _WithFieldValidator(), _Excluding(), _WithList(), _WithPlainFloat(), _WithList(many=True)],
+    ids=["pre_load", "validates", "unknown-exclude", "list-field", "plain-float", "many"],
+)
+def test_features_it_does_not_reproduce_are_refused_when_compiling(schema):
+    with pytest.raises(UnsupportedSchema):
+        compile_loader(schema)
+
+
+def test_invalid_payload_gets_marshmallows_own_error():
+    payload = {"hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "count": 0}, "duration_hours": 1}
+    with pytest.raises(ValidationError) as fast:
+        REQUEST_LOADERS["training"].load(payload)
+    with pytest.raises(ValidationError) as slow:
+        REQUEST_SCHEMAS["training"].load(payload)
+    assert fast.value.messages == slow.value.messages == {"hardware": {"count": ["Must be greater than or equal to 1 and less than or equal to 10000000."]}}
+
+
+def test_fallback_is_internal():
+    with pytest.raises(_Fallback):
+        REQUEST_LOADERS["training"]._load({"unexpected": 1})
