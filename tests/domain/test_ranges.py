@@ -71,3 +71,52 @@ def test_invalid_ranges_are_rejected(bounds):
 
 def test_as_dict_shape():
     assert Range(2.0, 1.0, 3.0).as_dict() == {"value": 2.0, "low": 1.0, "high": 3.0}
+
+
+def test_equality_hash_and_repr_are_by_value():
+    assert Range(2.0, 1.0, 3.0) == Range(2.0, 1.0, 3.0)
+    assert Range(2.0, 1.0, 3.0) != Range(2.0, 1.0, 4.0)
+    assert Range(2.0, 1.0, 3.0) != (2.0, 1.0, 3.0)
+    assert hash(Range(2.0, 1.0, 3.0)) == hash(Range(2.0, 1.0, 3.0))
+    assert repr(Range(2.0, 1.0, 3.0)) == "Range(value=2.0, low=1.0, high=3.0)"
+
+
+def test_non_finite_bounds_raise_the_overflow_error():
+    from service.domain.ranges import NonFiniteFigureError
+
+    for bounds in ((1.0, 1.0, math.inf), (math.nan, 0.0, 1.0), (1.0, 1.0, math.nan)):
+        with pytest.raises(NonFiniteFigureError, match="Range needs finite 0 <= low <= value <= high"):
+            Range(*bounds)
+    with pytest.raises(ValueError) as misordered:
+        Range(1.0, 2.0, 3.0)
+    assert type(misordered.value) is ValueError
+
+
+def test_nothing_assigns_to_a_range_field():
+    """Range is immutable by convention (a raising __setattr__ would cost ~10% of an estimate), and the
+    defaults are Ranges shared by every request: no code outside ``Range.__init__`` may assign a field."""
+    import ast
+    from pathlib import Path
+
+    import service
+
+    fields = {"value", "low", "high"}
+    offenders = []
+    for path in Path(service.__file__).parent.rglob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        allowed: set[int] = set()
+        if path.name == "ranges.py":
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and node.name == "Range":
+                    init = next(n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+                    allowed = {id(n) for n in ast.walk(init)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in fields and isinstance(node.ctx, (ast.Store, ast.Del)):
+                if id(node) not in allowed:
+                    offenders.append(f"{path}:{node.lineno}")
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in (
+                "setattr", "__setattr__"
+            ):
+                if any(isinstance(a, ast.Constant) and a.value in fields for a in node.args):
+                    offenders.append(f"{path}:{node.lineno}")
+    assert not offenders, f"a Range field is assigned outside Range.__init__: {offenders}"
