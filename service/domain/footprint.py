@@ -107,7 +107,7 @@ class Estimate:
                 "accelerator_hours": self.accelerator_hours.as_dict(),
                 "duration_hours": _opt(self.duration_hours),
             },
-            "assumptions": [a.as_dict() for a in self.ledger.assumptions],
+            "assumptions": self.ledger.assumption_dicts(),
             "warnings": [w.as_dict() for w in self.ledger.warnings],
             "versions": {"methodology": METHODOLOGY_VERSION, "data": self.data_version},
         }
