@@ -47,8 +47,7 @@ def json_object(request: Request) -> dict[str, Any]:
         raise UnsupportedMediaType(
             f"Send the body as application/json (got '{request.mimetype or 'no content type'}')."
         )
-    raw = request.get_data(cache=False)
-    _refuse_truncated(request, raw)
+    raw = _read_body(request)
     try:
         text = raw.decode("utf-8")
         value, end = _decoder.raw_decode(text, _skip_ws(text, 0))
@@ -63,6 +62,26 @@ def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise BadRequestBody(f"The body must be a JSON object, got {type(value).__name__ if value is not None else 'null'}.")
     return value
+
+
+def _read_body(request: Request) -> bytes:
+    """The body's bytes; 413 beyond ``max_content_length``.
+
+    With a plain Content-Length (every ordinary client) the body is read straight from ``wsgi.input``, as
+    PEP 3333 intends: werkzeug's stream wrapper would cost about 10 us a request for the same bytes. Any
+    other request (chunked, or a malformed length) goes through werkzeug, which reads up to the limit.
+    """
+    environ = request.environ
+    declared = environ.get("CONTENT_LENGTH", "")
+    if declared.isascii() and declared.isdigit() and "HTTP_TRANSFER_ENCODING" not in environ:
+        length = int(declared)
+        limit = request.max_content_length
+        if limit is not None and length > limit:
+            raise RequestEntityTooLarge()
+        return environ["wsgi.input"].read(length) if length else b""
+    raw = request.get_data(cache=False)
+    _refuse_truncated(request, raw)
+    return raw
 
 
 def _refuse_truncated(request: Request, raw: bytes) -> None:

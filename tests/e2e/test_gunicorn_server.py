@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 
 pytestmark = pytest.mark.e2e
 
@@ -123,6 +124,25 @@ def test_logs_are_json_lines_without_payloads(server):
     assert "duration_hours" not in server.stdout.read_text()  # request bodies are not logged
     for error_line in server.log_lines("stderr"):  # gunicorn's own log is JSON too
         assert json.loads(error_line)["logger"].startswith("gunicorn")
+
+
+def _chunks(data: bytes, size: int = 100):
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_bodies_are_read_whole_and_refused_over_the_limit(server, chunked):
+    """Through gunicorn's own wsgi.input: a sized body is read straight from it, a chunked one via werkzeug."""
+    url = server.base + "/v1/estimates/training"
+    headers = {"Content-Type": "application/json", "Connection": "close"}
+    body = json.dumps(TRAINING).encode()
+    answer = requests.post(url, data=_chunks(body) if chunked else body, headers=headers, timeout=10)
+    assert answer.status_code == 200, answer.text
+    padded = json.dumps({**TRAINING, "padding": "x" * 1_100_000}).encode()  # over the 1 MiB default limit
+    refused = requests.post(url, data=_chunks(padded, 65536) if chunked else padded, headers=headers, timeout=10)
+    assert refused.status_code == 413
+    assert refused.headers["Content-Type"] == "application/problem+json"
 
 
 def test_sigterm_drains_and_exits_cleanly(server):
