@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 
 from prometheus_client import (
@@ -41,6 +41,11 @@ class _Metrics:
     latency: Histogram
     estimates: Counter
     build_info: Gauge
+    #: Labelled children by label values. prometheus_client's ``labels()`` validates the values and takes a
+    #: lock on every call (~3 us); the label sets here are bounded (routes x methods x statuses, kinds), so
+    #: each child is looked up once and reused. Concurrent first look-ups get the same child.
+    request_children: dict = field(default_factory=dict)
+    estimate_children: dict = field(default_factory=dict)
 
 
 _metrics: _Metrics | None = None
@@ -116,9 +121,14 @@ def _methodology_version() -> str:
 def observe_request(endpoint: str, method: str, status: int, seconds: float) -> None:
     m = get_metrics()
     method = method if method in HTTP_METHODS else "other"
-    labels = (endpoint, method, str(status))
-    m.requests.labels(*labels).inc()
-    m.latency.labels(*labels).observe(seconds)
+    key = (endpoint, method, status)
+    children = m.request_children.get(key)
+    if children is None:
+        labels = (endpoint, method, str(status))
+        children = m.request_children[key] = (m.requests.labels(*labels), m.latency.labels(*labels))
+    counter, histogram = children
+    counter.inc()
+    histogram.observe(seconds)
 
 
 def record_estimate(kind: str, count: int = 1) -> None:
@@ -128,7 +138,11 @@ def record_estimate(kind: str, count: int = 1) -> None:
     if kind not in ESTIMATE_KINDS:
         _log.warning("record_estimate: unknown kind %r counted as 'other'", kind)
         kind = "other"
-    get_metrics().estimates.labels(kind=kind).inc(count)
+    m = get_metrics()
+    child = m.estimate_children.get(kind)
+    if child is None:
+        child = m.estimate_children[kind] = m.estimates.labels(kind=kind)
+    child.inc(count)
 
 
 def render() -> bytes:
