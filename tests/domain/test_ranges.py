@@ -120,3 +120,43 @@ def test_nothing_assigns_to_a_range_field():
                 if any(isinstance(a, ast.Constant) and a.value in fields for a in node.args):
                     offenders.append(f"{path}:{node.lineno}")
     assert not offenders, f"a Range field is assigned outside Range.__init__: {offenders}"
+
+
+def _ranges():
+    from hypothesis import strategies as st
+
+    magnitude = st.one_of(
+        st.just(0.0),
+        st.floats(min_value=0.0, max_value=1e300, allow_nan=False, allow_infinity=False),
+        st.sampled_from([5e-324, 1e-300, 1.0, 1e154, 1e300]),
+    )
+    fraction = st.one_of(st.just(0.0), st.just(1.0), st.floats(min_value=0.0, max_value=1.0))
+    factor = st.one_of(st.just(1.0), st.floats(min_value=1.0, max_value=1e10))
+
+    def build(value: float, low_fraction: float, high_factor: float) -> Range:
+        high = value * high_factor
+        return Range(value, value * low_fraction, high if high < math.inf else value)
+
+    return st.builds(build, magnitude, fraction, factor)
+
+
+def _outcome(f, *args):
+    try:
+        r = f(*args)
+    except Exception as error:  # noqa: BLE001 - the error must be the same too
+        return type(error), str(error)
+    return tuple(x.hex() for x in (r.value, r.low, r.high))
+
+
+def test_two_factor_product_is_the_general_combination_bit_for_bit():
+    from hypothesis import given, settings
+
+    from service.domain.ranges import _combine, _product
+
+    @settings(max_examples=2000, deadline=None, derandomize=True)
+    @given(_ranges(), _ranges())
+    def check(a: Range, b: Range) -> None:
+        assert _outcome(_product, a, b) == _outcome(_combine, a, (b,), ())
+        assert _outcome(a.times, b) == _outcome(_combine, a, (b,), ())
+
+    check()
