@@ -3,7 +3,9 @@
 Three layers per kind, each over every example workload of that kind (service/api/examples.py):
 
 * ``domain``: ``Estimator.estimate(kind, request)`` on already-validated requests;
-* ``estimate_payload``: schema validation + estimate + ``as_dict`` (what an HTTP request does minus HTTP);
+* ``estimate_payload``: validation + estimate + ``as_dict`` (what an HTTP request does minus HTTP);
+* the validation alone: marshmallow's ``schema.load``, and the loader compiled from the schema that the
+  API uses (service/schemas/fastload.py);
 * the trivial baseline: a 10-field marshmallow schema load (bench/trivial_app.py), same process.
 
 Also the 1,000-item mixed batch through ``service.api.batch.estimate_items`` (envelope already validated).
@@ -24,7 +26,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from service import create_app  # noqa: E402
-from service.api.estimates import REQUEST_SCHEMAS, estimate_payload  # noqa: E402
+from service.api.estimates import REQUEST_LOADERS, REQUEST_SCHEMAS, estimate_payload  # noqa: E402
 from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES  # noqa: E402
 
 import trivial_app  # noqa: E402
@@ -76,6 +78,7 @@ def main() -> None:
                     lambda p, k=kind: estimate_payload(k, p), [(p,) for p in payloads], args.seconds
                 ),
                 "schema_load_only_per_s": rate(REQUEST_SCHEMAS[kind].load, [(p,) for p in payloads], args.seconds),
+                "compiled_load_per_s": rate(REQUEST_LOADERS[kind].load, [(p,) for p in payloads], args.seconds),
             }
         result["trivial_schema_load_per_s"] = rate(trivial_app.SCHEMA.load, [(trivial_app.EXAMPLE,)], args.seconds)
         for kind, row in result["kinds"].items():
