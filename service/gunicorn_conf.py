@@ -18,11 +18,12 @@ FOOTPRINT_TIMEOUT                  30                       Seconds a worker may
 FOOTPRINT_GRACEFUL_TIMEOUT         30                       Seconds workers get to finish in-flight requests
                                                             after SIGTERM before they are killed.
 FOOTPRINT_KEEPALIVE                5                        Seconds to hold an idle keep-alive connection.
-FOOTPRINT_MAX_REQUESTS             100000                   Restart a worker after this many requests
+FOOTPRINT_MAX_REQUESTS             1000000                  Restart a worker after this many requests
                                                             (0 = never); bounds slow leaks. High because a
-                                                            restart is a cold start and the 60 s soak shows
-                                                            no growth (bench/README.md).
-FOOTPRINT_MAX_REQUESTS_JITTER      10000                     Random extra requests per worker so workers do
+                                                            restart is a cold start, a worker serves ~2,000
+                                                            estimates/s, and the 60 s soak shows no growth
+                                                            (bench/README.md).
+FOOTPRINT_MAX_REQUESTS_JITTER      100000                   Random extra requests per worker so workers do
                                                             not restart together.
 FOOTPRINT_WORKER_TMP_DIR           /dev/shm if present,     Directory of the worker heartbeat files.
                                    else /tmp
@@ -84,8 +85,8 @@ threads = _env_int("THREADS", 4, minimum=1)
 timeout = _env_int("TIMEOUT", 30)
 graceful_timeout = _env_int("GRACEFUL_TIMEOUT", 30)
 keepalive = _env_int("KEEPALIVE", 5)
-max_requests = _env_int("MAX_REQUESTS", 100_000)
-max_requests_jitter = _env_int("MAX_REQUESTS_JITTER", 10_000)
+max_requests = _env_int("MAX_REQUESTS", 1_000_000)
+max_requests_jitter = _env_int("MAX_REQUESTS_JITTER", 100_000)
 worker_tmp_dir = _env("WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp")
 # The app is imported in each worker after the fork (no preload): metrics and data load per worker.
 preload_app = False

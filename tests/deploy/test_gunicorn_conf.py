@@ -37,7 +37,7 @@ def test_defaults(monkeypatch, tmp_path):
     assert conf.workers == 2  # fixed default, not derived from the machine's CPU count
     assert conf.worker_class == "gthread" and conf.threads == 4
     assert (conf.timeout, conf.graceful_timeout, conf.keepalive) == (30, 30, 5)
-    assert (conf.max_requests, conf.max_requests_jitter) == (100_000, 10_000)
+    assert (conf.max_requests, conf.max_requests_jitter) == (1_000_000, 100_000)
     assert conf.worker_tmp_dir == ("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp")
     assert conf.errorlog == "-" and conf.accesslog is None  # access lines come from the app, on stdout
     assert conf.loglevel == "info"
