@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 
 import pytest
 from prometheus_client import REGISTRY
@@ -131,3 +132,16 @@ def test_init_is_idempotent(app):
     rules_before = [r.rule for r in app.url_map.iter_rules()].count("/metrics")
     init_observability(app, app.extensions["footprint.settings"])
     assert [r.rule for r in app.url_map.iter_rules()].count("/metrics") == rules_before == 1
+
+
+@pytest.mark.parametrize(
+    "instants",
+    [(0.0, 0.0005, 0.9995, 1.0), (1_700_000_000.123, 1_700_000_000.9999, 1_700_000_001.0, 1_699_999_999.5)],
+    ids=["epoch-second-boundaries", "cached-second-then-next-and-back"],
+)
+def test_access_line_timestamps_match_the_formatter_whatever_the_order(instants):
+    from service.observability.logs import _timestamp
+
+    for now in instants:  # each call may reuse or replace the cached second
+        expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+        assert _timestamp(now) == expected
