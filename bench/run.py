@@ -168,6 +168,16 @@ def worker_pids(master: int) -> list[int]:
     return sorted(pids)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 if it is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = text[text.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kb(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -272,8 +282,11 @@ def phase_http(workdir: Path, rounds: int, seconds: int, conns: list[int], env: 
             for c in conns:
                 for name, (srv, path) in endpoints.items():
                     log(f"round {rnd}: wrk {name} -c{c} -d{seconds}s")
+                    pids = worker_pids(srv.proc.pid)
+                    cpu_before = [cpu_seconds(p) for p in pids]
                     r = wrk(srv.port, path, files[name], c, seconds)
-                    r.update(round=rnd, endpoint=name, path=path)
+                    used = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before)]
+                    r.update(round=rnd, endpoint=name, path=path, **worker_cpu_figures(used, r["requests"]))
                     runs.append(r)
         booted = {
             "service": service.workers_booted() - booted0["service"],
@@ -283,6 +296,24 @@ def phase_http(workdir: Path, rounds: int, seconds: int, conns: list[int], env: 
     finally:
         service.stop()
         trivial.stop()
+
+
+def worker_cpu_figures(cpu_s: list[float], requests: int) -> dict:
+    """How the run's CPU fell on the workers, and the servers' CPU per request.
+
+    With few keep-alive connections the kernel can hand most of them to one worker (the accept queue is
+    shared and epoll wakes the most recent waiter first), and then one core idles: the run measures the
+    accept race rather than the code. ``balanced`` is false when a worker did less than two thirds of its
+    even share (under a third of the CPU with two workers).
+    CPU per request (all workers) does not depend on that split.
+    """
+    total = sum(cpu_s)
+    shares = [round(x / total, 3) if total else 0.0 for x in cpu_s]
+    return {
+        "worker_cpu_share": shares,
+        "balanced": bool(shares) and min(shares) >= 2 / (3 * len(shares)),
+        "server_cpu_us_per_request": round(total / requests * 1e6, 1) if requests else None,
+    }
 
 
 def phase_batch(workdir: Path, repeats: int) -> dict:
@@ -376,19 +407,28 @@ def summarize(results: dict) -> dict:
                 "non_2xx_3xx": sum(r["non_2xx_3xx"] for r in runs),
                 "socket_errors": sum(r["socket_errors"] for r in runs),
                 "load": [r["load_before"][0] for r in runs],
+                "balanced_runs": sum(1 for r in runs if r.get("balanced", True)),
+                "runs": len(runs),
+                "cpu_us_per_request": _median_or_none([r.get("server_cpu_us_per_request") for r in runs]),
             }
         )
-    # ratio per round (trivial and estimate measured minutes apart in the same run), then the mean
+    # Ratio per round (the trivial endpoint and the estimate measured a minute apart in the same run), then
+    # the median over rounds: a run where the accept race left one worker idle is an outlier either way
+    # (see worker_cpu_figures), and the median of three is not moved by one.
     for row in rows:
         if row["endpoint"] == "trivial":
             row["ratio"] = 1.0
+            row["cpu_ratio"] = 1.0
             continue
-        ratios = []
+        ratios, cpu_ratios = [], []
         for r in table[(row["endpoint"], row["connections"])]:
             t = next(x for x in table[("trivial", row["connections"])] if x["round"] == r["round"])
             ratios.append(r["rps"] / t["rps"])
-        row["ratio"] = round(statistics.mean(ratios), 3)
+            if r.get("server_cpu_us_per_request") and t.get("server_cpu_us_per_request"):
+                cpu_ratios.append(t["server_cpu_us_per_request"] / r["server_cpu_us_per_request"])
+        row["ratio"] = round(statistics.median(ratios), 3)
         row["ratio_per_round"] = [round(x, 3) for x in ratios]
+        row["cpu_ratio"] = round(statistics.median(cpu_ratios), 3) if cpu_ratios else None
     est = [r for r in rows if r["endpoint"] != "trivial"]
     rss_warm = http["rss_warm_kb"]["service"]
     soak = results["soak"]
@@ -410,6 +450,11 @@ def summarize(results: dict) -> dict:
         "rows": rows,
         "targets": {k: {"measured": v, "op": op, "target": t, "met": ops[op](v, t)} for k, (v, op, t) in checks.items()},
     }
+
+
+def _median_or_none(values: list) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 1) if present else None
 
 
 def markdown(results: dict) -> str:
@@ -444,16 +489,26 @@ def markdown(results: dict) -> str:
         f"| {mark('soak_rss_growth')} |",
         "",
         "HTTP, one wrk run per row per round (the trivial endpoint and the estimate endpoints interleaved; "
-        f"{http['rounds']} round(s) of {http['seconds']} s, mean shown):",
+        f"{http['rounds']} round(s) of {http['seconds']} s). Requests/s and latencies are means over the rounds; "
+        "\"vs trivial\" is the median of the per-round throughput ratios (each round's ratio in brackets). "
+        "\"Server CPU\" is the workers' CPU time per request (median), and \"CPU vs trivial\" the trivial "
+        "endpoint's CPU per request divided by this one's: unlike throughput, it does not depend on how the "
+        "connections fell on the workers. \"Balanced\" counts the runs where each worker did at least a third "
+        "of the work.",
         "",
-        "| Endpoint | Connections | Requests/s | p50 ms | p99 ms | vs trivial | non-2xx | load (1 min) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Endpoint | Connections | Requests/s | p50 ms | p99 ms | vs trivial | Server CPU us/request "
+        "| CPU vs trivial | Balanced | non-2xx | load (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in sorted(s["rows"], key=lambda r: (r["connections"], r["endpoint"] != "trivial", r["endpoint"])):
         path = "trivial `/echo`" if r["endpoint"] == "trivial" else f"`{PATHS[r['endpoint']]}`"
+        per_round = f" ({', '.join(f'{x:.2f}' for x in r['ratio_per_round'])})" if "ratio_per_round" in r else ""
+        cpu = f"{r['cpu_us_per_request']:,.0f}" if r.get("cpu_us_per_request") is not None else "n/a"
+        cpu_ratio = f"{r['cpu_ratio']:.2f}x" if r.get("cpu_ratio") is not None else "n/a"
         lines.append(
             f"| {path} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
-            f"| {r['ratio']:.2f}x | {r['non_2xx_3xx'] + r['socket_errors']} | {', '.join(f'{x:.2f}' for x in r['load'])} |"
+            f"| {r['ratio']:.2f}x{per_round} | {cpu} | {cpu_ratio} | {r.get('balanced_runs', r.get('runs', 0))} of "
+            f"{r.get('runs', 0)} | {r['non_2xx_3xx'] + r['socket_errors']} | {', '.join(f'{x:.2f}' for x in r['load'])} |"
         )
     lines += [
         "",
@@ -518,7 +573,7 @@ def shipped_gunicorn_defaults() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the HTTP matrix")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the HTTP matrix")
     parser.add_argument("--soak-seconds", type=int, default=60)
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--batch-repeats", type=int, default=20)
@@ -561,7 +616,8 @@ def main() -> None:
         (RESULTS / name).write_text(json.dumps(results, indent=2) + "\n")
         for r in results["http"]["runs"]:
             log(f"{r['endpoint']:>12} -c{r['connections']}: {r['rps']:8.1f} req/s p50 {r['p50_ms']} ms "
-                f"p99 {r['p99_ms']} ms non-2xx {r['non_2xx_3xx']} load {r['load_before'][0]}")
+                f"p99 {r['p99_ms']} ms cpu {r['server_cpu_us_per_request']} us/req split {r['worker_cpu_share']} "
+                f"non-2xx {r['non_2xx_3xx']} load {r['load_before'][0]}")
         log(f"worker restarts: {results['http']['worker_restarts_during_runs']}; wrote bench/results/{name}")
         return
     with tempfile.TemporaryDirectory(prefix="footprint-bench-") as tmp:
