@@ -3,8 +3,9 @@
 ``init_observability(app, settings)`` (called at the end of ``create_app``) wires three things into an app:
 
 * **Request ids.** Every request gets an id: the caller's ``X-Request-ID`` when it is 1-128 characters of
-  ``[A-Za-z0-9._-]``, else a fresh ``uuid4().hex``. It is returned in the ``X-Request-ID`` response header,
-  kept in the WSGI environ (see ``get_request_id()``) and added to every log line of the request.
+  ``[A-Za-z0-9._-]``, else a fresh random UUID (version 4) as 32 hex digits. It is returned in the
+  ``X-Request-ID`` response header, kept in the WSGI environ (see ``get_request_id()``) and added to every
+  log line of the request.
 * **Logs.** The ``service`` logger writes one JSON object per line to stdout. Each request produces exactly
   one access line (``ts, level, logger, message="request", request_id, method, path, endpoint, status,
   duration_ms, bytes``) unless ``settings.access_log`` is off; request bodies appear only when

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import time
+import uuid
 
 import pytest
 from prometheus_client import REGISTRY
@@ -85,6 +86,17 @@ def test_request_id_validation(client, given, kept):
         assert returned == given
     else:
         assert re.fullmatch(r"[0-9a-f]{32}", returned)
+        assert uuid.UUID(hex=returned).version == 4
+
+
+def test_generated_request_ids_are_random_version_4_uuids():
+    from service.observability.middleware import new_request_id
+
+    ids = [new_request_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(hex=text)
+        assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, text)
 
 
 def test_request_id_also_on_error_responses(client):
