@@ -57,6 +57,8 @@ def json_object(request: Request) -> dict[str, Any]:
         raise BadRequestBody(f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from exc
     except RecursionError as exc:
         raise BadRequestBody("The JSON body is nested too deeply.") from exc
+    except ValueError as exc:  # an integer past Python's 4,300-digit conversion limit
+        raise BadRequestBody("A number in the body has too many digits.") from exc
     if _skip_ws(text, end) != len(text):
         raise BadRequestBody("Malformed JSON: extra data after the value.")
     if not isinstance(value, dict):

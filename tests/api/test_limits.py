@@ -329,3 +329,10 @@ def test_divisors_have_floors(client, field, value):
     response = client.post(url, json=body)
     assert response.status_code == 422
     assert field in response.get_json()["errors"]
+
+
+def test_an_integer_past_pythons_digit_limit_is_a_400_not_a_500(client):
+    # int() refuses more than 4,300 digits (CVE-2020-10735 mitigation); the parser's ValueError is a bad body.
+    body = '{"hardware": {"accelerator": "nvidia-a100-sxm4-80gb"}, "accelerator_hours": 100, "runs": ' + "9" * 5000 + "}"
+    problem = _assert_problem(client.post("/v1/estimates/training", data=body, content_type="application/json"), 400)
+    assert "too many digits" in problem["detail"]
