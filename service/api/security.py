@@ -150,7 +150,8 @@ class SecurityHeaders:
         self.allowed_origins = allowed_origins
 
     def __call__(self, environ, start_response):
-        protected = environ.get("PATH_INFO", "").startswith(PROTECTED_PREFIX)
+        # Routed as werkzeug routes it: "//v1/models" is answered as "/v1/models", so it is protected too.
+        protected = environ.get("PATH_INFO", "").lstrip("/").startswith(PROTECTED_PREFIX[1:])
         origin = environ.get("HTTP_ORIGIN")
         cors = origin is not None and origin in self.allowed_origins
 

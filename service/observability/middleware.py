@@ -29,6 +29,7 @@ PAYLOAD_LOG_LIMIT = 4096  # bytes of a request body logged when settings.log_pay
 REQUEST_ID_KEY = "footprint.request_id"
 ENDPOINT_KEY = "footprint.endpoint"
 UNMATCHED = "unmatched"
+_BODILESS = frozenset({204, 304})  # statuses answered without a body (and without Content-Length)
 
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
@@ -66,8 +67,8 @@ def get_request_id() -> str | None:
 
 
 def _path_of(environ: dict[str, Any]) -> str:
-    # PEP 3333 hands the path over as latin-1 code points; decode it as werkzeug does for request.path.
-    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace") or "/"
+    """``request.path`` as werkzeug gives it: PEP 3333's latin-1 code points decoded as UTF-8, one leading slash."""
+    return "/" + environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace").lstrip("/")
 
 
 class RequestObservability:
@@ -88,11 +89,14 @@ class RequestObservability:
         outcome = [500, None]  # status code and Content-Length, as the app answered
 
         def start_with_id(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
-            outcome[0] = int(status[:3])
+            code = outcome[0] = int(status[:3])
             for name, value in headers:
                 if name == "Content-Length":
                     outcome[1] = int(value)
                     break
+            else:
+                if code in _BODILESS or code < 200:  # werkzeug sends no Content-Length: there is no body
+                    outcome[1] = 0
             headers.append((REQUEST_ID_HEADER, request_id))
             return start_response(status, headers, exc_info)
 
@@ -105,12 +109,14 @@ class RequestObservability:
         self, environ: dict[str, Any], request_id: str, status: int, length: int | None, seconds: float, payload: str | None
     ) -> None:
         endpoint = environ.get(ENDPOINT_KEY, UNMATCHED)
-        method = environ.get("REQUEST_METHOD", "GET")
+        method = environ.get("REQUEST_METHOD", "GET").upper()
         try:
             observe_request(endpoint, method, status, seconds)
         except Exception:  # metrics must never fail a request
-            _log.exception("recording request metrics failed")
-        if self.log_access and access_log.isEnabledFor(logging.INFO):
+            _log.exception("recording request metrics failed", extra={"request_id": request_id})
+        if not (self.log_access and access_log.isEnabledFor(logging.INFO)):
+            return
+        try:
             fields: dict[str, Any] = {
                 "request_id": request_id,
                 "method": method,
@@ -123,6 +129,8 @@ class RequestObservability:
             if payload is not None:
                 fields["payload"] = payload
             write_access_line(fields)
+        except Exception:  # nor must the access log (a closed stdout, say): the answer is already made
+            _log.exception("writing the access line failed", extra={"request_id": request_id})
 
     def _read_payload(self, environ: dict[str, Any]) -> str | None:
         """The request body for the access line, read ahead and put back for the app (log_payloads only).
@@ -130,6 +138,8 @@ class RequestObservability:
         Only bodies with a Content-Length within the size limit are read; anything else is left for the
         app to refuse.
         """
+        if "HTTP_TRANSFER_ENCODING" in environ:  # the declared length does not apply (left to the app)
+            return None
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:

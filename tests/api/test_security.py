@@ -230,6 +230,13 @@ def test_security_headers_on_every_response(client, method, path, kwargs):
     assert len(response.headers.get_all("X-Request-ID")) == 1
 
 
+def test_a_path_with_a_doubled_slash_is_protected_like_the_path_it_is_routed_to(client):
+    # werkzeug routes "//v1/models" to /v1/models, so the answer must carry the same headers.
+    response = client.get("/v1/models", environ_overrides={"PATH_INFO": "//v1/models"})
+    assert response.status_code == 200
+    assert response.headers.get_all("Cache-Control") == ["no-store"]
+
+
 def test_security_headers_on_a_500(monkeypatch):
     app = create_app({"access_log": False})
 

@@ -118,6 +118,36 @@ def test_one_json_access_line_per_request_without_payload(client, capsys):
     assert "payload" not in line and "duration_hours" not in out
 
 
+def test_access_line_of_a_bodiless_answer_counts_zero_bytes(capsys):
+    app = create_app({"cors_allowed_origins": ("https://portal.example.org",)})
+    preflight = app.test_client().options(
+        "/v1/estimates/training",
+        headers={"Origin": "https://portal.example.org", "Access-Control-Request-Method": "POST", "X-Request-ID": "pre-1"},
+    )
+    assert preflight.status_code == 204
+    (line,) = [e for e in access_lines(capsys.readouterr().out) if e["request_id"] == "pre-1"]
+    assert (line["status"], line["bytes"]) == (204, 0)
+
+
+def test_access_line_path_is_the_routed_path(client, capsys):
+    client.get("/v1/models", environ_overrides={"PATH_INFO": "//v1/models"}, headers={"X-Request-ID": "slash-1"})
+    (line,) = [e for e in access_lines(capsys.readouterr().out) if e["request_id"] == "slash-1"]
+    assert (line["path"], line["endpoint"], line["status"]) == ("/v1/models", "/v1/models", 200)
+
+
+def test_a_failing_access_log_never_fails_the_request(client, monkeypatch, caplog):
+    import service.observability.middleware as middleware
+
+    def broken(fields):
+        raise OSError("stdout is closed")
+
+    monkeypatch.setattr(middleware, "write_access_line", broken)
+    response = client.post("/v1/estimates/training", json=TRAINING, headers={"X-Request-ID": "broken-1"})
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "broken-1"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_payloads_logged_only_when_enabled(capsys):
     app = create_app({"log_payloads": True})
     app.test_client().post("/v1/estimates/training", json=TRAINING, headers={"X-Request-ID": "payload-1"})
