@@ -118,8 +118,37 @@ def write_access_line(fields: dict[str, Any]) -> None:
         "pid": os.getpid(),
     }
     entry.update(fields)
-    line = orjson.dumps(entry, default=str).decode() + "\n"
+    line = orjson.dumps(entry, default=str) + b"\n"
     stream = sys.stdout
     with _write_lock:
-        stream.write(line)
-        stream.flush()
+        if stream is sys.__stdout__ and (fd := _stdout_fd()) is not None:
+            _write_all(fd, line)
+        else:  # stdout replaced (tests capturing it, an embedding application): write through it
+            stream.write(line.decode())
+            stream.flush()
+
+
+_fd: int | None = -1  # the process's stdout file descriptor; -1 until looked up
+
+
+def _stdout_fd() -> int | None:
+    """stdout's file descriptor, or None when it has none (closed, or not a file).
+
+    Access lines go to it with one ``os.write`` each: through ``sys.stdout`` the same bytes pass a text
+    layer, a buffer and a flush, about 10 us more per request. Nothing else in the process leaves text
+    buffered in ``sys.stdout`` (log records are flushed as they are written), so lines stay whole and in
+    order.
+    """
+    global _fd
+    if _fd == -1:
+        try:
+            _fd = sys.__stdout__.fileno()
+        except (AttributeError, OSError, ValueError):
+            _fd = None
+    return _fd
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

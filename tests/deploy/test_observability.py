@@ -187,3 +187,24 @@ def test_access_line_timestamps_match_the_formatter_whatever_the_order(instants)
     for now in instants:  # each call may reuse or replace the cached second
         expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
         assert _timestamp(now) == expected
+
+
+def test_access_lines_written_straight_to_the_stdout_descriptor_are_whole_lines(tmp_path):
+    """The direct os.write path (stdout is the process's own): one JSON line per request, none torn."""
+    import subprocess
+    import sys
+
+    script = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from service import create_app\n"
+        "client = create_app().test_client()\n"
+        "body = {'hardware': {'accelerator': 'nvidia-a100-sxm4-80gb'}, 'accelerator_hours': 100}\n"
+        "with ThreadPoolExecutor(8) as pool:\n"
+        "    list(pool.map(lambda i: client.post('/v1/estimates/training', json=body,"
+        " headers={'X-Request-ID': f'fd-{i}'}), range(200)))\n"
+    )
+    out = tmp_path / "stdout.log"
+    with out.open("wb") as stdout:
+        subprocess.run([sys.executable, "-c", script], stdout=stdout, check=True, timeout=120)
+    ids = [e["request_id"] for e in access_lines(out.read_text())]
+    assert sorted(ids) == sorted(f"fd-{i}" for i in range(200))
