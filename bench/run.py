@@ -155,26 +155,29 @@ class Server:
         self._stderr.close()
 
 
+def _stat_fields(stat: Path) -> list[str] | None:
+    """The fields of a ``/proc/<pid>/stat`` after the command name (state first), or None if it is gone."""
+    try:
+        text = stat.read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
 def worker_pids(master: int) -> list[int]:
     pids = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        fields = text[text.rindex(")") + 2 :].split()
-        if int(fields[1]) == master:
+        fields = _stat_fields(stat)
+        if fields is not None and int(fields[1]) == master:
             pids.append(int(stat.parent.name))
     return sorted(pids)
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of one process so far (0 if it is gone)."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    if fields is None:
         return 0.0
-    fields = text[text.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
