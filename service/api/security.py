@@ -21,6 +21,7 @@ import re
 from flask import Flask, Response, request
 
 from ..config import ConfigError
+from ..observability.middleware import routed_path
 from .problems import problem
 
 PROTECTED_PREFIX = "/v1/"
@@ -150,8 +151,8 @@ class SecurityHeaders:
         self.allowed_origins = allowed_origins
 
     def __call__(self, environ, start_response):
-        # Routed as werkzeug routes it: "//v1/models" is answered as "/v1/models", so it is protected too.
-        protected = environ.get("PATH_INFO", "").lstrip("/").startswith(PROTECTED_PREFIX[1:])
+        # "//v1/models" is answered as "/v1/models", so it is protected too.
+        protected = routed_path(environ).startswith(PROTECTED_PREFIX)
         origin = environ.get("HTTP_ORIGIN")
         cors = origin is not None and origin in self.allowed_origins
 

@@ -66,8 +66,8 @@ def get_request_id() -> str | None:
     return request_id_of(request.environ)
 
 
-def _path_of(environ: dict[str, Any]) -> str:
-    """``request.path`` as werkzeug gives it: PEP 3333's latin-1 code points decoded as UTF-8, one leading slash."""
+def routed_path(environ: dict[str, Any]) -> str:
+    """``request.path`` as werkzeug routes it: PEP 3333's latin-1 code points decoded as UTF-8, one leading slash."""
     return "/" + environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace").lstrip("/")
 
 
@@ -120,7 +120,7 @@ class RequestObservability:
             fields: dict[str, Any] = {
                 "request_id": request_id,
                 "method": method,
-                "path": _path_of(environ),
+                "path": routed_path(environ),
                 "endpoint": endpoint,
                 "status": status,
                 "duration_ms": round(seconds * 1000, 3),
