@@ -44,6 +44,8 @@ PY = sys.executable
 GUNICORN = str(Path(PY).with_name("gunicorn"))
 SERVICE_TARGET = "service:create_app()"
 TRIVIAL_TARGET = "trivial_app:create_app()"
+#: Diagnostic baseline: the trivial endpoint behind the service's serving layer (bench/trivial_app.py).
+TRIVIAL_STACK_TARGET = "trivial_app:create_app(stack=True)"
 RESULTS = BENCH / "results"
 README = ROOT / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -103,7 +105,7 @@ class Server:
         environ.update(env or {})
         environ["FOOTPRINT_BIND"] = f"127.0.0.1:{self.port}"
         cmd = [GUNICORN, "--config", "python:service.gunicorn_conf"]
-        if target == TRIVIAL_TARGET:
+        if target.startswith("trivial_app:"):
             cmd += ["--pythonpath", str(BENCH)]
         cmd.append(target)
         self._stderr = open(self.stderr_path, "wb")
@@ -254,9 +256,11 @@ def phase_cold_start(workdir: Path, runs: int) -> dict:
     return {"runs_s": [round(t, 3) for t in times], "median_s": round(statistics.median(times), 3), "loads": loads}
 
 
-def phase_http(workdir: Path, rounds: int, seconds: int, conns: list[int], env: dict[str, str]) -> dict:
+def phase_http(
+    workdir: Path, rounds: int, seconds: int, conns: list[int], env: dict[str, str], trivial_target: str = TRIVIAL_TARGET
+) -> dict:
     service = Server(SERVICE_TARGET, workdir, "service", env=env)
-    trivial = Server(TRIVIAL_TARGET, workdir, "trivial", env=env)
+    trivial = Server(trivial_target, workdir, "trivial", env=env)
     try:
         service.wait_ready()
         trivial.wait_ready()
@@ -587,6 +591,10 @@ def main() -> None:
         help="experiment: extra setting for both HTTP-phase servers (results go to results/experiment-*.json)",
     )
     parser.add_argument("--http-only", action="store_true", help="experiment: run only the HTTP phase")
+    parser.add_argument(
+        "--baseline", choices=["bare", "stack"], default="bare",
+        help="experiment: 'stack' serves the trivial endpoint behind the service's serving layer (implies --http-only)",
+    )
     args = parser.parse_args()
     extra_env = dict(item.split("=", 1) for item in args.env)
 
@@ -609,12 +617,15 @@ def main() -> None:
             "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0].strip(),
         },
     }
-    if args.http_only or extra_env:
+    if args.http_only or extra_env or args.baseline != "bare":
+        target = TRIVIAL_STACK_TARGET if args.baseline == "stack" else TRIVIAL_TARGET
         with tempfile.TemporaryDirectory(prefix="footprint-bench-") as tmp:
             results["env"] = extra_env
-            results["http"] = phase_http(Path(tmp), args.rounds, args.seconds, [16, 64], extra_env)
+            results["baseline"] = target
+            results["http"] = phase_http(Path(tmp), args.rounds, args.seconds, [16, 64], extra_env, target)
         results["loads_end"] = loadavg()
-        name = "experiment-" + ("-".join(f"{k}={v}" for k, v in extra_env.items()) or "http") + ".json"
+        parts = [f"{k}={v}" for k, v in extra_env.items()] + (["baseline=stack"] if args.baseline == "stack" else [])
+        name = "experiment-" + ("-".join(parts) or "http") + ".json"
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / name).write_text(json.dumps(results, indent=2) + "\n")
         for r in results["http"]["runs"]:

@@ -3,6 +3,11 @@
 Served by the same gunicorn config as the service (``--config python:service.gunicorn_conf``) so the ratio
 "estimate throughput / trivial throughput" isolates what the service does beyond parse + validate + answer:
 ``gunicorn --config python:service.gunicorn_conf --pythonpath bench 'trivial_app:create_app()'``.
+
+``create_app(stack=True)`` is a diagnostic, not the issue's baseline: the same endpoint behind the service's
+own serving layer (security headers, request id, metrics, JSON access line; ``FOOTPRINT_*`` settings as the
+service reads them). The estimate endpoints' ratio against it is the cost of estimating alone; the gap
+between the two baselines is the cost of those serving features (``bench/run.py --baseline stack``).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ EXAMPLE = {
 SCHEMA = TrivialSchema()
 
 
-def create_app() -> Flask:
+def create_app(stack: bool = False) -> Flask:
     app = Flask(__name__)
 
     @app.post("/echo")
@@ -60,4 +65,12 @@ def create_app() -> Flask:
     def readyz():
         return Response('{"status":"ready"}', mimetype="application/json")
 
+    if stack:
+        from service.api.security import init_security
+        from service.config import Settings
+        from service.observability import init_observability
+
+        settings = Settings.from_env()
+        init_security(app, settings)  # the order of service.create_app: security, then observability
+        init_observability(app, settings)
     return app
