@@ -92,7 +92,7 @@ def _estimate_operation(summary: str, description: str, request_schema: str, res
 
 
 #: /v1 operations accept either scheme when FOOTPRINT_AUTH_ENABLED is true (docs/security.md).
-API_SECURITY = [{"bearerAuth": []}, {"apiKeyHeader": []}]
+API_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKeyHeader": []}]
 
 _SECURITY_SCHEMES = {
     "bearerAuth": {

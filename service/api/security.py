@@ -135,7 +135,7 @@ def init_security(app: Flask, settings) -> None:
                 return _unauthorized(key is not None)
         return None
 
-    app.wsgi_app = SecurityHeaders(app.wsgi_app, allowed_origins)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, allowed_origins)  # type: ignore[method-assign]  # Flask's middleware idiom
 
 
 class SecurityHeaders:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from ..reference import Catalog
 from .fine_tuning import estimate_fine_tuning
 from .footprint import Estimate
@@ -27,12 +29,12 @@ class Estimator:
     def inference(self, request: InferenceRequest) -> Estimate:
         return estimate_inference(self.catalog, self.site_defaults, request)
 
-    def estimate(self, kind: str, request) -> Estimate:
+    def estimate(self, kind: str, request: Any) -> Estimate:
         """Dispatch by kind: ``training``, ``fine-tuning`` or ``inference``."""
         return _DISPATCH[kind](self, request)
 
 
-_DISPATCH = {
+_DISPATCH: dict[str, Callable[[Estimator, Any], Estimate]] = {
     "training": Estimator.training,
     "fine-tuning": Estimator.fine_tuning,
     "inference": Estimator.inference,

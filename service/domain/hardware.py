@@ -116,8 +116,8 @@ def resolve_hardware(
         accelerator_id = spec.accelerator or default_accelerator
         if accelerator_id is None:
             raise EstimationError("hardware", "Give hardware.accelerator or hardware.instance_type.")
-        accelerator = catalog.accelerators.get(accelerator_id.lower())
-        if accelerator is None:
+        found = catalog.accelerators.get(accelerator_id.lower())
+        if found is None:
             raise UnknownReferenceError(
                 "hardware.accelerator",
                 "accelerator",
@@ -125,6 +125,7 @@ def resolve_hardware(
                 catalog.suggest("accelerator", accelerator_id),
                 "/v1/accelerators",
             )
+        accelerator = found
         count = spec.count
     if count is not None:
         ledger.assume("accelerator_count", count, "accelerators", INPUT, "request")

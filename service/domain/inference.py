@@ -22,6 +22,7 @@ from .defaults import (
     PREFILL_COMPUTE_EFFICIENCY,
     Default,
 )
+from .errors import EstimationError
 from .footprint import Estimate, footprint
 from .formulas.compute import SECONDS_PER_HOUR, forward_flops
 from .formulas.energy import accelerator_energy_kwh
@@ -145,15 +146,18 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
     }
     if deployment.mode == "dedicated":
         replicas = deployment.replicas
+        hours = deployment.hours
+        if hours is None:  # the request schema refuses this; the domain does not rely on it
+            raise EstimationError("deployment.hours", "Required when deployment.mode is dedicated.")
         ledger.assume("replicas", replicas, "replicas", INPUT, "request")
-        ledger.assume("deployment_hours", deployment.hours, "hours", INPUT, "request")
-        provisioned = Range.exact(replicas * per_replica * deployment.hours)
+        ledger.assume("deployment_hours", hours, "hours", INPUT, "request")
+        provisioned = Range.exact(replicas * per_replica * hours)
         idle_hours = provisioned.minus_clamped(busy_accelerator_hours)
         if busy_accelerator_hours.value > provisioned.value:
             ledger.warn(
                 "capacity-exceeded",
                 f"{requests:g} requests need about {busy_accelerator_hours.value:.3g} accelerator-hours of busy time but "
-                f"{replicas} replica(s) x {per_replica} x {deployment.hours:g} h provide {provisioned.value:.3g}: add "
+                f"{replicas} replica(s) x {per_replica} x {hours:g} h provide {provisioned.value:.3g}: add "
                 "replicas or hours. The busy time is counted in full.",
             )
         idle_power = _idle_power_w(accelerator, active_power, serving_fraction.range, ledger)
@@ -161,7 +165,7 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
             idle_hours, idle_power
         )
         accelerator_hours = provisioned.maximum(busy_accelerator_hours)
-        duration = Range.exact(deployment.hours)
+        duration = Range.exact(hours)
         serving["replicas"] = replicas
         serving["utilisation"] = busy_accelerator_hours.value / provisioned.value
     else:

@@ -64,7 +64,7 @@ class Range:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not Range:
             return NotImplemented
-        return (self.value, self.low, self.high) == (other.value, other.low, other.high)  # type: ignore[attr-defined]
+        return (self.value, self.low, self.high) == (other.value, other.low, other.high)
 
     def __hash__(self) -> int:
         return hash((self.value, self.low, self.high))

@@ -54,7 +54,7 @@ class StdoutHandler(logging.StreamHandler):
     def __init__(self) -> None:
         super().__init__(sys.stdout)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self):  # noqa: D401
         return sys.stdout
 
@@ -142,7 +142,8 @@ def _stdout_fd() -> int | None:
     global _fd
     if _fd == -1:
         try:
-            _fd = sys.__stdout__.fileno()
+            stdout = sys.__stdout__
+            _fd = stdout.fileno() if stdout is not None else None
         except (AttributeError, OSError, ValueError):
             _fd = None
     return _fd

@@ -71,6 +71,16 @@ def routed_path(environ: dict[str, Any]) -> str:
     return "/" + environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace").lstrip("/")
 
 
+class _Outcome:
+    """What the app answered: status code (500 until it starts a response) and Content-Length (None: unknown)."""
+
+    __slots__ = ("status", "length")
+
+    def __init__(self) -> None:
+        self.status: int = 500
+        self.length: int | None = None
+
+
 class RequestObservability:
     """WSGI middleware: ``app.wsgi_app = RequestObservability(app.wsgi_app, ...)``."""
 
@@ -86,24 +96,24 @@ class RequestObservability:
         started = time.perf_counter()
         request_id = request_id_of(environ)
         payload = self._read_payload(environ) if self.log_payloads else None
-        outcome = [500, None]  # status code and Content-Length, as the app answered
+        outcome = _Outcome()
 
         def start_with_id(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
-            code = outcome[0] = int(status[:3])
+            code = outcome.status = int(status[:3])
             for name, value in headers:
                 if name == "Content-Length":
-                    outcome[1] = int(value)
+                    outcome.length = int(value)
                     break
             else:
                 if code in _BODILESS or code < 200:  # werkzeug sends no Content-Length: there is no body
-                    outcome[1] = 0
+                    outcome.length = 0
             headers.append((REQUEST_ID_HEADER, request_id))
             return start_response(status, headers, exc_info)
 
         try:
             return self.wsgi_app(environ, start_with_id)
         finally:
-            self._record(environ, request_id, outcome[0], outcome[1], time.perf_counter() - started, payload)
+            self._record(environ, request_id, outcome.status, outcome.length, time.perf_counter() - started, payload)
 
     def _record(
         self, environ: dict[str, Any], request_id: str, status: int, length: int | None, seconds: float, payload: str | None
@@ -165,7 +175,7 @@ def install_request_hooks(app: Flask, settings: Any) -> None:
     get_metrics()
     # First among before_request hooks, so a request an auth hook rejects is still labelled by its route.
     app.before_request_funcs.setdefault(None, []).insert(0, _note_endpoint)
-    app.wsgi_app = RequestObservability(
+    app.wsgi_app = RequestObservability(  # type: ignore[method-assign]  # Flask's documented middleware idiom
         app.wsgi_app,
         log_access=bool(getattr(settings, "access_log", True)),
         log_payloads=bool(getattr(settings, "log_payloads", False)),

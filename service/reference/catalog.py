@@ -635,8 +635,8 @@ class Catalog:
                 candidates[c.iso2.lower()] = c.iso2
         matches = difflib.get_close_matches(query, list(candidates), n=max(limit * 3, 10), cutoff=0.6)
         out: list[str] = []
-        for m in matches:
-            ident = candidates[m]
+        for match in matches:
+            ident = candidates[match]
             if ident not in out:
                 out.append(ident)
             if len(out) == limit:

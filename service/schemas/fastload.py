@@ -127,19 +127,20 @@ def _hooks(schema: Schema, tag: str) -> list[Callable]:
 def _compile_field(field: fields.Field, where: str) -> Callable[[Any], Any]:
     if field.pre_load or field.post_load:
         raise UnsupportedSchema(f"{where}: field-level pre_load/post_load")
-    kind = type(field)
-    if kind is StrictFloat and not field.allow_nan:
+    # Exact types, not isinstance: a subclass may override deserialisation, which this path would skip.
+    convert: Callable[[Any], Any]
+    if type(field) is StrictFloat and not field.allow_nan:
         convert = _float
-    elif kind is StrictInteger and field.strict:
+    elif type(field) is StrictInteger and field.strict:
         convert = _integer
-    elif kind is StrictBoolean:
+    elif type(field) is StrictBoolean:
         convert = _boolean
-    elif kind is fields.String:
+    elif type(field) is fields.String:
         convert = _string
-    elif kind is fields.Nested:
+    elif type(field) is fields.Nested:
         convert = _nested(field, where)
     else:
-        raise UnsupportedSchema(f"{where}: {kind.__name__} fields")
+        raise UnsupportedSchema(f"{where}: {type(field).__name__} fields")
     checks = [_compile_validator(v) for v in field.validators]
     allow_none = field.allow_none
 
@@ -198,10 +199,9 @@ def _nested(field: fields.Nested, where: str) -> Callable[[Any], Any]:
 
 # -- validators --------------------------------------------------------------------------------------------
 def _compile_validator(validator: Callable[[Any], Any]) -> Callable[[Any], None]:
-    kind = type(validator)
-    if kind is validate.Range:
+    if type(validator) is validate.Range:
         return _range(validator)
-    if kind is validate.Length and validator.equal is None:
+    if type(validator) is validate.Length and validator.equal is None:
         low, high = validator.min, validator.max
 
         def length(value: Any) -> None:
@@ -210,7 +210,7 @@ def _compile_validator(validator: Callable[[Any], Any]) -> Callable[[Any], None]
                 raise _FALLBACK
 
         return length
-    if kind is validate.OneOf and all(type(c) is str for c in validator.choices):
+    if type(validator) is validate.OneOf and all(type(c) is str for c in validator.choices):
         choices = frozenset(validator.choices)
 
         def one_of(value: Any) -> None:

@@ -7,6 +7,8 @@ messages are nested under ``workload`` so problem+json paths read ``workload.har
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ..domain.inputs import PROVIDERS
@@ -50,7 +52,7 @@ WORKLOAD_SCHEMAS = {
 }
 
 
-def load_workload(kind: str, payload: object):
+def load_workload(kind: str, payload: Any):
     """Validate ``payload`` as a workload of ``kind``; errors are nested under ``workload``."""
     try:
         return WORKLOAD_SCHEMAS[kind].load(payload)

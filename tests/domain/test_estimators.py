@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from service.domain import Estimator, MissingReferenceFigureError, UnderdeterminedError, UnknownReferenceError
+from service.domain import (
+    EstimationError,
+    Estimator,
+    MissingReferenceFigureError,
+    UnderdeterminedError,
+    UnknownReferenceError,
+)
 from service.domain.defaults import INDUSTRY_PUE, TRAINING_POWER_FRACTION_OF_TDP
 from service.domain.fine_tuning import fine_tuning_memory_gb
 from service.domain.inputs import (
@@ -199,6 +205,19 @@ def test_dedicated_capacity_exceeded_warns(estimator):
         )
     )
     assert "capacity-exceeded" in [w.code for w in estimate.ledger.warnings]
+
+
+def test_dedicated_without_hours_is_refused_by_the_domain_itself(estimator):
+    # The request schema refuses this too; the domain must not count on it (a TypeError would be a 500).
+    request = InferenceRequest(
+        model=ModelSpec(preset="llama-3.1-8b"),
+        hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"),
+        requests=1000,
+        deployment=DeploymentSpec(mode="dedicated", replicas=2),
+    )
+    with pytest.raises(EstimationError) as refused:
+        estimator.inference(request)
+    assert refused.value.field == "deployment.hours"
 
 
 def test_inference_quantisation_lowers_energy(estimator):

@@ -18,8 +18,8 @@ def _default(obj: Any, name: str) -> Any:
         if f.name == name:
             if f.default is not dataclasses.MISSING:
                 return f.default
-            if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-                return f.default_factory()  # type: ignore[misc]
+            if f.default_factory is not dataclasses.MISSING:
+                return f.default_factory()
             raise KeyError(f"{type(obj).__name__}.{name} has no default and cannot be removed")
     raise KeyError(f"{type(obj).__name__} has no field {name}")
 
