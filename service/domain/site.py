@@ -142,14 +142,15 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
             "most cloud regions. Give datacenter.provider and datacenter.region, or datacenter.country.",
         )
 
-    provider = spec.provider or ""  # no provider: no provider-wide figure
+    provider = spec.provider
     pue = _facility_factor(
         ledger, "pue", "ratio", spec.pue, region.pue if region is not None else None,
-        defaults.provider_pue.get(provider), (INDUSTRY_PUE.range, INDUSTRY_PUE.source),
+        defaults.provider_pue.get(provider) if provider is not None else None, (INDUSTRY_PUE.range, INDUSTRY_PUE.source),
     )
     wue = _facility_factor(
         ledger, "wue", "L/kWh", spec.wue_l_per_kwh, region.wue if region is not None else None,
-        defaults.provider_wue.get(provider), (defaults.any_wue, INDUSTRY_WUE_SOURCE + "; range: published regional WUEs"),
+        defaults.provider_wue.get(provider) if provider is not None else None,
+        (defaults.any_wue, INDUSTRY_WUE_SOURCE + "; range: published regional WUEs"),
     )
 
     if spec.provider is not None and region is None:
