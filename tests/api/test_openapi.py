@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from service.api.openapi import spec_yaml
@@ -38,3 +39,33 @@ def test_estimate_operations_have_examples():
     for kind in ("training", "fine-tuning", "inference"):
         content = paths[f"/v1/estimates/{kind}"]["post"]["requestBody"]["content"]["application/json"]
         assert content["examples"], kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "variant", "workload_schema"),
+    [
+        ("training", "TrainingRecommendationRequest", "TrainingRequest"),
+        ("fine-tuning", "FineTuningRecommendationRequest", "FineTuningRequest"),
+        ("inference", "InferenceRecommendationRequest", "InferenceRequest"),
+    ],
+    ids=["training", "fine-tuning", "inference"],
+)
+def test_recommendation_request_is_documented_per_kind(kind, variant, workload_schema):
+    schemas = yaml.safe_load(spec_yaml())["components"]["schemas"]
+    request = schemas["RecommendationRequest"]
+    assert request["discriminator"]["mapping"][kind] == f"#/components/schemas/{variant}"
+    assert {"$ref": f"#/components/schemas/{variant}"} in request["oneOf"]
+    properties = schemas[variant]["properties"]
+    assert properties["kind"]["enum"] == [kind]
+    assert properties["workload"]["allOf"] == [{"$ref": f"#/components/schemas/{workload_schema}"}]
+    # the service refuses rag_comparison for any other kind (tests/api/test_recommendations_api.py)
+    assert ("rag_comparison" in properties) == (kind == "fine-tuning")
+
+
+def test_batch_items_and_scenarios_keep_free_form_workloads():
+    # A bad workload there is answered per item (batch) or per scenario (compare), not refused: the document
+    # must not call such a request invalid.
+    schemas = yaml.safe_load(spec_yaml())["components"]["schemas"]
+    for name in ("BatchItem", "Scenario"):
+        assert schemas[name]["properties"]["workload"]["type"] == "object"
+        assert schemas[name]["properties"]["workload"]["additionalProperties"] == {}
