@@ -36,6 +36,7 @@ from ..schemas.responses import (
 from ..schemas.recommendations import (
     CompareRequestSchema,
     CompareResponseSchema,
+    WORKLOAD_SCHEMAS,
     RecommendationRequestSchema,
     RecommendationResponseSchema,
 )
@@ -216,12 +217,6 @@ def _get(
     return {"get": operation}
 
 
-#: Request schema of each kind's workload, and the schema-name prefix of its recommendation request.
-_KIND_SCHEMAS = {
-    "training": ("TrainingRequest", "Training"),
-    "fine-tuning": ("FineTuningRequest", "FineTuning"),
-    "inference": ("InferenceRequest", "Inference"),
-}
 #: Recommendation-request fields that only one kind accepts (the schema refuses them for the others).
 _KIND_ONLY_FIELDS = {"rag_comparison": "fine-tuning"}
 
@@ -238,7 +233,8 @@ def _split_recommendation_request_by_kind(spec: APISpec) -> None:
     schemas = spec.components.schemas
     base = schemas["RecommendationRequest"]
     variants = {}
-    for kind, (workload_schema, prefix) in _KIND_SCHEMAS.items():
+    for kind, workload in WORKLOAD_SCHEMAS.items():  # the schemas the server validates workloads with
+        workload_schema = _schema_name_resolver(workload)  # "TrainingRequest"
         variant = copy.deepcopy(base)
         properties = variant["properties"]
         properties["kind"] = {**properties["kind"], "enum": [kind]}
@@ -249,7 +245,7 @@ def _split_recommendation_request_by_kind(spec: APISpec) -> None:
         for field, only_kind in _KIND_ONLY_FIELDS.items():
             if kind != only_kind:
                 del properties[field]
-        name = f"{prefix}RecommendationRequest"
+        name = workload_schema.removesuffix("Request") + "RecommendationRequest"
         schemas[name] = variant
         variants[kind] = f"#/components/schemas/{name}"
     schemas["RecommendationRequest"] = {
