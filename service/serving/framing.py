@@ -1,0 +1,126 @@
+"""Has a whole HTTP/1.1 request arrived? Message framing (RFC 9112 sections 2.2, 6 and 7.1) over raw bytes.
+
+The worker (``service.serving.worker``) reads requests without blocking and hands one to a thread only once
+this module says it is complete, so a slow client never holds a thread. The judgement is deliberately
+one-sided: anything unusual (bare-LF line endings, folded or malformed header lines, conflicting lengths, a
+transfer coding other than chunked, a head or body over the limits) is ``HAND_OVER`` at once, and gunicorn's
+own parser then decides, exactly as it would have without this module. Only a request that is well formed
+so far and still short of its end is ``WAIT``: a mistake here can delay a request, never change its meaning.
+"""
+
+from __future__ import annotations
+
+import enum
+
+#: Longest request head (request line and header fields) waited for, in bytes. gunicorn's own limits are
+#: 4,094 bytes for the request line and 100 fields of at most 8,190 bytes; heads larger than this are rare
+#: enough to hand to the parser unfinished (a thread then reads the rest, bounded by the socket timeout).
+MAX_HEAD_BYTES = 65_536
+#: Longest chunk-size line waited for (hex size plus chunk extensions).
+MAX_CHUNK_LINE_BYTES = 1_024
+
+_CRLF = b"\r\n"
+_HEAD_END = b"\r\n\r\n"
+
+
+class Readiness(enum.Enum):
+    WAIT = "wait"  #: well formed so far, more bytes are needed
+    WAIT_CONTINUE = "wait-continue"  #: head complete; the client waits for "100 Continue" before its body
+    HAND_OVER = "hand-over"  #: complete, or for the HTTP parser to judge now (malformed, over a limit)
+
+
+def request_readiness(data: bytes | bytearray, max_body_bytes: int) -> Readiness:
+    """Whether the first request in ``data`` (bytes received on a connection so far) has fully arrived.
+
+    ``max_body_bytes``: a body declared or grown larger than this is handed over at once, so the
+    application can refuse it (413) without waiting for it.
+    """
+    start = 0
+    while data.startswith(_CRLF, start):  # RFC 9112 2.2: empty lines before a request line are ignored
+        start += 2
+    head_end = data.find(_HEAD_END, start, start + MAX_HEAD_BYTES + 4)
+    bare_lf = data.find(b"\n\n", start, head_end if head_end != -1 else start + MAX_HEAD_BYTES + 4)
+    if bare_lf != -1 and (head_end == -1 or bare_lf < head_end):
+        return Readiness.HAND_OVER  # not CRLF-framed: the parser decides what that is
+    if head_end == -1:
+        return Readiness.WAIT if len(data) - start <= MAX_HEAD_BYTES else Readiness.HAND_OVER
+    lines = bytes(data[start:head_end]).split(_CRLF)
+    fields = _header_fields(lines[1:])
+    if fields is None:
+        return Readiness.HAND_OVER
+    body_start = head_end + 4
+    lengths = fields.get(b"content-length")
+    codings = fields.get(b"transfer-encoding")
+    if codings is not None:
+        if lengths is not None or _last_coding(codings) != b"chunked":
+            return Readiness.HAND_OVER  # refused (or not supported) by the parser: no need to wait
+        complete = _chunked_body_readiness(data, body_start, max_body_bytes)
+    elif lengths is not None:
+        length = _content_length(lengths)
+        if length is None or length > max_body_bytes:
+            return Readiness.HAND_OVER
+        complete = Readiness.HAND_OVER if len(data) - body_start >= length else Readiness.WAIT
+    else:
+        return Readiness.HAND_OVER  # no body (RFC 9112 6.3: a request without either has none)
+    if complete is Readiness.WAIT and _expects_continue(lines[0], fields):
+        return Readiness.WAIT_CONTINUE
+    return complete
+
+
+def _header_fields(lines: list[bytes]) -> dict[bytes, list[bytes]] | None:
+    """Field values by lower-cased name; None for a line the parser must judge (folded, no colon, bad name)."""
+    fields: dict[bytes, list[bytes]] = {}
+    for line in lines:
+        name, colon, value = line.partition(b":")
+        if not colon or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
+            return None
+        fields.setdefault(name.lower(), []).append(value.strip())
+    return fields
+
+
+def _content_length(values: list[bytes]) -> int | None:
+    """The one declared length; None when absent, malformed or conflicting (the parser refuses those)."""
+    declared = {item.strip() for value in values for item in value.split(b",")}
+    if len(declared) != 1:
+        return None
+    (text,) = declared
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+def _last_coding(values: list[bytes]) -> bytes:
+    codings = [item.strip().lower() for value in values for item in value.split(b",")]
+    return codings[-1] if codings else b""
+
+
+def _expects_continue(request_line: bytes, fields: dict[bytes, list[bytes]]) -> bool:
+    """RFC 9110 10.1.1: "100-continue" asks for an interim answer; HTTP/1.0 requests must not get one."""
+    expect = fields.get(b"expect", [])
+    return request_line.endswith(b" HTTP/1.1") and [value.lower() for value in expect] == [b"100-continue"]
+
+
+def _chunked_body_readiness(data: bytes | bytearray, position: int, max_body_bytes: int) -> Readiness:
+    """RFC 9112 7.1: chunks of ``size CRLF data CRLF``, then ``0 CRLF``, trailer fields and an empty line."""
+    body_bytes = 0
+    while True:
+        line_end = data.find(_CRLF, position)
+        if line_end == -1:
+            return Readiness.WAIT if len(data) - position <= MAX_CHUNK_LINE_BYTES else Readiness.HAND_OVER
+        size_text = bytes(data[position:line_end]).split(b";", 1)[0].strip()
+        if not size_text or len(size_text) > 16 or size_text.strip(b"0123456789abcdefABCDEF"):
+            return Readiness.HAND_OVER
+        size = int(size_text, 16)
+        position = line_end + 2
+        if size == 0:
+            if data.startswith(_CRLF, position) or data.find(_HEAD_END, position - 2) != -1:
+                return Readiness.HAND_OVER  # no trailers, or trailers and their empty line
+            if data.find(b"\n\n", position) != -1:
+                return Readiness.HAND_OVER  # trailers not CRLF-framed: the parser decides
+            return Readiness.WAIT if len(data) - position <= MAX_HEAD_BYTES else Readiness.HAND_OVER
+        body_bytes += size
+        if body_bytes > max_body_bytes:
+            return Readiness.HAND_OVER
+        if len(data) < position + size + 2:
+            return Readiness.WAIT
+        if data[position + size : position + size + 2] != _CRLF:
+            return Readiness.HAND_OVER
+        position += size + 2
