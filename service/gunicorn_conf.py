@@ -11,8 +11,14 @@ FOOTPRINT_BIND                     127.0.0.1:8080           Address(es) to liste
                                                             (the container image sets 0.0.0.0:8080).
 FOOTPRINT_WORKERS                  2                        Worker processes. Set it from the CPU the pod
                                                             is given, never from the node's CPU count.
-FOOTPRINT_WORKER_CLASS             gthread                  gunicorn worker class (gthread or sync).
-FOOTPRINT_THREADS                  4                        Threads per worker (gthread).
+FOOTPRINT_WORKER_CLASS             buffered                 gunicorn worker class: buffered (gthread whose
+                                                            threads only get requests that have fully
+                                                            arrived, service/serving/worker.py), gthread or
+                                                            sync (these two hold a thread per slow client).
+FOOTPRINT_THREADS                  4                        Threads per worker (buffered, gthread).
+FOOTPRINT_CLIENT_TIMEOUT           10                       Seconds a client has to send a whole request
+                                                            (then 408), and the limit of any one socket call
+                                                            to a client in a thread (buffered).
 FOOTPRINT_TIMEOUT                  30                       Seconds a worker may be silent before it is
                                                             killed and replaced.
 FOOTPRINT_GRACEFUL_TIMEOUT         30                       Seconds workers get to finish in-flight requests
@@ -80,11 +86,15 @@ forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # -- workers -----------------------------------------------------------------------------------------------
 workers = _env_int("WORKERS", 2, minimum=1)
-worker_class = _env("WORKER_CLASS", "gthread")
+#: Short names for FOOTPRINT_WORKER_CLASS; any other value is passed to gunicorn as a worker class.
+WORKER_CLASSES = {"buffered": "service.serving.worker.BufferingThreadWorker"}
+_worker_class = _env("WORKER_CLASS", "buffered")
+worker_class = WORKER_CLASSES.get(_worker_class, _worker_class)
 threads = _env_int("THREADS", 4, minimum=1)
 timeout = _env_int("TIMEOUT", 30)
 graceful_timeout = _env_int("GRACEFUL_TIMEOUT", 30)
 keepalive = _env_int("KEEPALIVE", 5)
+client_timeout = _env_int("CLIENT_TIMEOUT", 10, minimum=1)
 max_requests = _env_int("MAX_REQUESTS", 1_000_000)
 max_requests_jitter = _env_int("MAX_REQUESTS_JITTER", 100_000)
 worker_tmp_dir = _env("WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp")
@@ -124,6 +134,15 @@ def on_starting(server) -> None:
     """Start from empty metric files: values left by an earlier run in the same directory are stale."""
     for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(path)
+
+
+def post_fork(server, worker) -> None:
+    """Give the buffered worker its limits (gunicorn passes only its own settings to workers)."""
+    if hasattr(worker, "client_timeout"):
+        from service.config import Settings
+
+        worker.client_timeout = client_timeout
+        worker.max_body_bytes = Settings.from_env().max_body_bytes
 
 
 def child_exit(server, worker) -> None:
