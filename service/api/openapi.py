@@ -68,6 +68,10 @@ _COMMON_ERRORS = {
         **_problem("Missing or invalid API key (only when FOOTPRINT_AUTH_ENABLED is true)."),
         "headers": {"WWW-Authenticate": {"description": "Bearer challenge.", "schema": {"type": "string"}}},
     },
+    "408": _problem(
+        "The request did not arrive in full within FOOTPRINT_CLIENT_TIMEOUT seconds (answered by the server's "
+        "worker, which then closes the connection; docs/security.md)."
+    ),
     "413": _problem("Body larger than FOOTPRINT_MAX_BODY_BYTES."),
     "415": _problem("Body not sent as application/json."),
     "422": _problem("Validation failed, unknown catalog id (with suggestions) or undetermined inputs."),
