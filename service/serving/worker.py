@@ -77,6 +77,8 @@ class BufferedConn(TConn):
         self.received = bytearray()
         self.deadline = 0.0
         self.continue_sent = False
+        #: Whether the worker's poller watches the socket (while a request is being received).
+        self.registered = False
         #: The worker's non-blocking lingering close (``BufferingThreadWorker._linger``).
         self.linger: Any = None
 
@@ -145,35 +147,42 @@ class BufferingThreadWorker(ThreadWorker):
             conn.received += conn.parser.unreader.take_buffered()
         if conn.sock.gettimeout() != 0.0:  # straight from a thread (pipelined bytes): still blocking
             conn.sock.setblocking(False)
-        self._start_receiving(conn, time.monotonic())
+        self._start_receiving(conn, time.monotonic(), readable=True)
 
-    def _start_receiving(self, conn: BufferedConn, now: float) -> None:
+    def _start_receiving(self, conn: BufferedConn, now: float, readable: bool = False) -> None:
         conn.deadline = now + self.client_timeout
         conn.continue_sent = False
         self.receiving[conn] = None
         self.buffered_bytes += len(conn.received)
+        if readable:
+            # Usually the whole request is here already: then it goes to a thread at once, without a round
+            # trip through the poller (two epoll_ctl calls and a loop iteration saved per kept-alive request).
+            self._on_readable(conn)
+            if conn not in self.receiving or conn in self.paused:
+                return
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
-        if conn.received:  # bytes already here (pipelined): they may hold a whole request
-            self._judge(conn)
+        conn.registered = True
 
-    def _on_readable(self, conn: BufferedConn, _sock: Any) -> None:
+    def _on_readable(self, conn: BufferedConn, _sock: Any = None) -> None:
         if self.buffered_bytes >= self.max_buffered_bytes and len(conn.received) >= RECV_BYTES:
-            self.poller.unregister(conn.sock)  # level-triggered: left registered, it would wake us again
+            self._unregister(conn)  # level-triggered: left registered, it would wake us again
             self.paused.add(conn)
             return
         try:
             data = conn.sock.recv(RECV_BYTES)
         except (BlockingIOError, InterruptedError):
-            return
+            data = None
         except OSError:
             self._close(conn)
             return
-        if not data:  # the client closed before its request was whole: nothing to answer
+        if data == b"":  # the client closed before its request was whole: nothing to answer
             self._close(conn)
             return
-        conn.received += data
-        self.buffered_bytes += len(data)
-        self._judge(conn)
+        if data:
+            conn.received += data
+            self.buffered_bytes += len(data)
+        if conn.received:
+            self._judge(conn)
 
     def _judge(self, conn: BufferedConn) -> None:
         readiness = request_readiness(conn.received, self.max_body_bytes)
@@ -188,16 +197,20 @@ class BufferingThreadWorker(ThreadWorker):
             except OSError:
                 self._close(conn)
 
+    def _unregister(self, conn: BufferedConn) -> None:
+        if conn.registered:
+            self.poller.unregister(conn.sock)
+            conn.registered = False
+
     def _stop_receiving(self, conn: BufferedConn) -> None:
         del self.receiving[conn]
-        if conn in self.paused:
-            self.paused.remove(conn)
-        else:
-            self.poller.unregister(conn.sock)
+        self.paused.discard(conn)
+        self._unregister(conn)
         self.buffered_bytes -= len(conn.received)
         if self.paused and self.buffered_bytes < self.max_buffered_bytes:
             for paused in self.paused:  # all of them: any that finds the budget spent again pauses again
                 self.poller.register(paused.sock, selectors.EVENT_READ, partial(self._on_readable, paused))
+                paused.registered = True
             self.paused.clear()
 
     def _close(self, conn: BufferedConn) -> None:

@@ -236,3 +236,22 @@ def test_a_lingering_close_ends_at_its_deadline(harness, monkeypatch):
     monkeypatch.setattr(time, "monotonic", lambda: float("inf"))
     harness.expire()
     assert harness.worker.lingering == {} and conn.sock.fileno() == -1
+
+
+def test_a_kept_alive_connection_with_its_whole_request_waiting_skips_the_poller(harness):
+    client, conn = harness.connect()
+    harness.worker._stop_receiving(conn)  # as after a first request: the connection is gthread's again
+    client.sendall(SMALL)
+    harness.worker.enqueue_req(conn)  # gthread: "this kept-alive socket is readable"
+    assert harness.handed_over == [conn] and not conn.registered
+
+
+def test_a_kept_alive_connection_with_half_a_request_waits_on_the_poller(harness):
+    client, conn = harness.connect()
+    harness.worker._stop_receiving(conn)
+    client.sendall(SMALL[:10])
+    harness.worker.enqueue_req(conn)
+    assert harness.handed_over == [] and conn.registered and conn in harness.worker.receiving
+    client.sendall(SMALL[10:])
+    harness.poll()
+    assert harness.handed_over == [conn] and bytes(conn.received) == SMALL
