@@ -34,9 +34,11 @@ import errno
 import selectors
 import socket
 import time
-from functools import partial
+from functools import cached_property, partial
+from http import HTTPStatus
 from typing import Any
 
+from gunicorn import util as gunicorn_util
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from .framing import Readiness, request_readiness
@@ -109,6 +111,10 @@ class BufferingThreadWorker(ThreadWorker):
             )
 
     def init_process(self) -> None:
+        # gunicorn answers requests it cannot parse (bad header, URI too long, too many fields...) itself, as
+        # text/html; ``handle_error`` writes them with ``util.write_error``, which this worker process swaps
+        # for the service's one error format.
+        gunicorn_util.write_error = write_protocol_problem
         self.init_buffering()
         super().init_process()
 
@@ -123,7 +129,12 @@ class BufferingThreadWorker(ThreadWorker):
         #: Closing sockets being drained: [deadline, bytes drained so far], in deadline order.
         self.lingering: dict[socket.socket, list[float]] = {}
         self.next_expiry_check = 0.0
-        self.timeout_response = _request_timeout_response(self.client_timeout)
+
+    @cached_property
+    def timeout_response(self) -> bytes:
+        # Built on first use, not in init_process: it imports the app's modules, and until gunicorn installs
+        # the worker's signal handlers (after init_process's own start) a SIGTERM would be lost.
+        return _request_timeout_response(self.client_timeout)
 
     # -- connections in -----------------------------------------------------------------------------------
     def accept(self, listener: socket.socket) -> None:
@@ -306,24 +317,40 @@ def _peer(address: Any) -> str:
 
 
 def _request_timeout_response(client_timeout: float) -> bytes:
-    """The 408 problem+json a client gets when its request does not arrive in time (the connection closes).
+    """The 408 a client gets when its request does not arrive in time (the connection then closes)."""
+    return problem_http_response(
+        408,
+        "Request Timeout",
+        f"The request did not arrive in full within {client_timeout:g} s (FOOTPRINT_CLIENT_TIMEOUT).",
+    )
 
-    It is written by the worker, outside the application, so it carries the application's security headers
-    itself. Imported here, in the worker process: the gunicorn master loads this module without the app.
+
+def write_protocol_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    """``gunicorn.util.write_error``'s replacement: the same answer to an unparsable request, as problem+json.
+
+    The reason phrase is the standard one for the status (gunicorn says "501 Bad Request" for a transfer
+    coding it does not support).
+    """
+    reason = HTTPStatus(status_int).phrase if status_int in HTTPStatus._value2member_map_ else reason
+    if status_int == 500:  # an unexpected error, or gunicorn's own configuration: nothing for the client
+        body = problem_http_response(status_int, reason, "The service failed to answer this request.", "internal-error")
+    else:
+        body = problem_http_response(status_int, reason, mesg or reason)
+    gunicorn_util.write_nonblock(sock, body)
+
+
+def problem_http_response(status: int, reason: str, detail: str, slug: str | None = None) -> bytes:
+    """A whole closing HTTP/1.1 answer with a problem+json body, for answers the worker writes itself.
+
+    They are written outside the application, so they carry the application's security headers themselves.
+    Imported here, in the worker process: the gunicorn master loads this module without the app.
     """
     import orjson
 
     from ..api.problems import PROBLEM_MIMETYPE, problem_body
     from ..api.security import SECURITY_HEADERS
 
-    body = orjson.dumps(
-        problem_body(
-            408,
-            "request-timeout",
-            "Request Timeout",
-            f"The request did not arrive in full within {client_timeout:g} s (FOOTPRINT_CLIENT_TIMEOUT).",
-        )
-    )
+    body = orjson.dumps(problem_body(status, slug or reason.lower().replace(" ", "-"), reason, detail))
     headers = {
         "Content-Type": PROBLEM_MIMETYPE,
         "Content-Length": str(len(body)),
@@ -331,5 +358,5 @@ def _request_timeout_response(client_timeout: float) -> bytes:
         "Cache-Control": "no-store",
         **SECURITY_HEADERS,
     }
-    head = "HTTP/1.1 408 Request Timeout\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     return head.encode("latin-1") + b"\r\n" + body

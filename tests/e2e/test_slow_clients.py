@@ -19,6 +19,7 @@ import time
 
 import pytest
 import requests
+from rawhttp import connect, read_response
 
 pytestmark = pytest.mark.e2e
 
@@ -61,29 +62,6 @@ def served(server, path: str = "/readyz", timeout: float = ANSWER_TIMEOUT_S) -> 
         return requests.get(server.base + path, timeout=timeout).status_code == 200
     except requests.exceptions.Timeout:
         return False
-
-
-def read_response(sock: socket.socket) -> tuple[str, dict[str, str], bytes]:
-    """One HTTP/1.1 response (status line, headers, Content-Length body) from a raw socket."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, f"connection closed before a whole response head: {data!r}"
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    status, *lines = head.decode("latin-1").split("\r\n")
-    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
-    while len(body) < int(headers.get("content-length", 0)):
-        chunk = sock.recv(65536)
-        assert chunk, "connection closed in the middle of a response body"
-        body += chunk
-    return status, headers, body
-
-
-def connect(server, timeout: float = 10) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", server.port))
-    sock.settimeout(timeout)
-    return sock
 
 
 def estimate_request(body: bytes = TRAINING_BODY, extra: bytes = b"") -> bytes:
@@ -242,4 +220,16 @@ def test_a_stopping_server_does_not_wait_for_connections_that_never_sent_a_reque
         stopping.process.send_signal(signal.SIGTERM)
         stopping.process.wait(timeout=10)
         assert all(sock.recv(1) == b"" for sock in sockets)
+    assert stopping.process.returncode == 0
+
+
+def test_a_server_stopped_while_a_worker_still_boots_exits_promptly(start_gunicorn):
+    """/readyz answers once one worker is up; SIGTERM then can reach the other while it loads the app.
+
+    The worker must have its signal handlers by then (a SIGTERM before them is lost, and the master kills the
+    worker only after the 30 s graceful timeout).
+    """
+    stopping = start_gunicorn()
+    stopping.process.send_signal(signal.SIGTERM)
+    stopping.process.wait(timeout=10)
     assert stopping.process.returncode == 0

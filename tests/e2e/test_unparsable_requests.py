@@ -1,0 +1,46 @@
+"""Requests gunicorn's parser refuses before the app sees them still get the service's one error format.
+
+gunicorn answers these itself (text/html by default); the service's worker class makes them problem+json with
+the security headers, the status gunicorn chose, and the standard reason phrase.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rawhttp import connect, read_response
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server(start_gunicorn):
+    return start_gunicorn()
+
+
+@pytest.mark.parametrize("request_bytes,status,detail_part", [
+    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400, "Bad Header", id="space-in-header-name"),
+    pytest.param(b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "4094", id="request-line-too-long"),
+    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(101)) + b"\r\n",
+                 431, "fields", id="too-many-header-fields"),
+    pytest.param(b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: br\r\n\r\n",
+                 501, "br", id="unsupported-transfer-coding"),
+    pytest.param(b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+                 400, "", id="chunked-not-last"),
+    pytest.param(b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 400, "(9, 9)", id="bad-http-version"),
+])
+def test_an_unparsable_request_gets_a_closing_problem(server, request_bytes, status, detail_part):
+    from http import HTTPStatus
+
+    with connect(server) as sock:
+        sock.sendall(request_bytes)
+        status_line, headers, body = read_response(sock)
+        assert sock.recv(1) == b""  # and the connection is closed
+    assert status_line == f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"
+    assert headers["content-type"] == "application/problem+json" and headers["connection"] == "close"
+    assert headers["x-content-type-options"] == "nosniff" and headers["cache-control"] == "no-store"
+    problem = json.loads(body)
+    assert problem["status"] == status and problem["title"] == HTTPStatus(status).phrase
+    assert problem["type"] == "urn:genai-footprint:problem:" + HTTPStatus(status).phrase.lower().replace(" ", "-")
+    assert detail_part in problem["detail"]
