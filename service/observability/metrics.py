@@ -28,6 +28,10 @@ from prometheus_client import multiprocess
 
 PREFIX = "genai_footprint"
 ESTIMATE_KINDS = ("training", "fine-tuning", "inference")
+#: Why the gunicorn worker (service/serving/worker.py) answered or dropped a client without the app:
+#: its request did not arrive in time (408), it did not read its answer in time, or gunicorn could not parse
+#: its request (400, 414, 431, 501...).
+CLIENT_ERROR_REASONS = ("request_timeout", "response_timeout", "unparsable")
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -40,6 +44,7 @@ class _Metrics:
     requests: Counter
     latency: Histogram
     estimates: Counter
+    client_errors: Counter
     build_info: Gauge
     #: Labelled children by label values. prometheus_client's ``labels()`` validates the values and takes a
     #: lock on every call (~3 us); the label sets here are bounded (routes x methods x statuses, kinds), so
@@ -87,6 +92,12 @@ def _create() -> _Metrics:
         "Successful estimates, by kind (training, fine-tuning, inference).",
         ["kind"],
     )
+    client_errors = Counter(
+        f"{PREFIX}_client_errors",
+        "Clients the server answered or dropped before the app saw a request, by reason "
+        "(request_timeout: 408; response_timeout: the answer was not read; unparsable: malformed HTTP).",
+        ["reason"],
+    )
     build_info = Gauge(
         f"{PREFIX}_build_info",
         "Always 1; labels give the service version, methodology version and Python version.",
@@ -100,7 +111,9 @@ def _create() -> _Metrics:
     ).set(1)
     for kind in ESTIMATE_KINDS:  # export zeros so rate() works from the first scrape
         estimates.labels(kind=kind)
-    return _Metrics(requests, latency, estimates, build_info)
+    for reason in CLIENT_ERROR_REASONS:
+        client_errors.labels(reason=reason)
+    return _Metrics(requests, latency, estimates, client_errors, build_info)
 
 
 def _service_version() -> str:
@@ -143,6 +156,13 @@ def record_estimate(kind: str, count: int = 1) -> None:
     if child is None:
         child = m.estimate_children[kind] = m.estimates.labels(kind=kind)
     child.inc(count)
+
+
+def record_client_error(reason: str) -> None:
+    """Count one client the server dealt with outside the app (``CLIENT_ERROR_REASONS``)."""
+    if reason not in CLIENT_ERROR_REASONS:
+        raise ValueError(f"unknown client error reason {reason!r}")
+    get_metrics().client_errors.labels(reason=reason).inc()
 
 
 def render() -> bytes:

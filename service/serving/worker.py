@@ -31,6 +31,7 @@ serves plain HTTP/1.1 behind its ingress): ``check_config`` refuses them at star
 from __future__ import annotations
 
 import errno
+import logging
 import selectors
 import socket
 import time
@@ -243,6 +244,7 @@ class BufferingThreadWorker(ThreadWorker):
         try:
             return super().handle_request(req, conn)
         except TimeoutError:  # gthread would log this as an error with a traceback: it is the client's doing
+            _count_client_error("response_timeout")
             self.log.warning(
                 "%s did not read its answer within %g s (FOOTPRINT_CLIENT_TIMEOUT): connection closed",
                 _peer(conn.client), self.client_timeout,
@@ -267,6 +269,7 @@ class BufferingThreadWorker(ThreadWorker):
             if conn.deadline > now:
                 break
             if conn.received:
+                _count_client_error("request_timeout")
                 self.log.info(
                     "%s sent %d bytes of a request in %g s (FOOTPRINT_CLIENT_TIMEOUT): 408, connection closed",
                     _peer(conn.client), len(conn.received), self.client_timeout,
@@ -312,6 +315,16 @@ class BufferingThreadWorker(ThreadWorker):
         sock.close()
 
 
+def _count_client_error(reason: str) -> None:
+    """``genai_footprint_client_errors_total{reason}``; never lets a metrics failure disturb the server."""
+    try:
+        from ..observability.metrics import record_client_error  # the app's module, loaded in the worker by now
+
+        record_client_error(reason)
+    except Exception:  # counting is best effort, like the app's own request metrics
+        logging.getLogger("service.serving").exception("counting a client error failed")
+
+
 def _peer(address: Any) -> str:
     return f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address or "a client")
 
@@ -331,6 +344,7 @@ def write_protocol_problem(sock: socket.socket, status_int: int, reason: str, me
     The reason phrase is the standard one for the status (gunicorn says "501 Bad Request" for a transfer
     coding it does not support).
     """
+    _count_client_error("unparsable")
     reason = HTTPStatus(status_int).phrase if status_int in HTTPStatus._value2member_map_ else reason
     if status_int == 500:  # an unexpected error, or gunicorn's own configuration: nothing for the client
         body = problem_http_response(status_int, reason, "The service failed to answer this request.", "internal-error")
