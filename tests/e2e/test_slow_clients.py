@@ -42,11 +42,12 @@ def server(start_gunicorn):
 
 
 @contextlib.contextmanager
-def stalled_clients(server, first_bytes: bytes, count: int = STALLERS):
-    """``count`` connections that send ``first_bytes`` (maybe nothing) and then nothing more."""
+def stalled_clients(server, first_bytes: bytes, count: int = STALLERS, pause: float = 0.0):
+    """``count`` connections that send ``first_bytes`` (maybe nothing) and then nothing more, ``pause`` s apart."""
     sockets = []
     try:
         for _ in range(count):
+            time.sleep(pause)
             sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
             if first_bytes:
                 sock.sendall(first_bytes)
@@ -83,7 +84,8 @@ def estimate_request(body: bytes = TRAINING_BODY, extra: bytes = b"") -> bytes:
 def test_plain_gthread_is_starved_by_clients_that_stall(start_gunicorn):
     """Why the service has its own worker: the same attack leaves gthread's /readyz unanswered."""
     gthread = start_gunicorn(FOOTPRINT_WORKER_CLASS="gthread")
-    with stalled_clients(gthread, PARTIAL_HEAD):
+    # Paced, so that both workers take their share: a worker left with no staller would still answer.
+    with stalled_clients(gthread, PARTIAL_HEAD, count=2 * STALLERS, pause=0.01):
         assert not served(gthread)
 
 
