@@ -225,10 +225,10 @@ class BufferingThreadWorker(ThreadWorker):
                 paused.registered = True
             self.paused.clear()
 
-    def _close(self, conn: BufferedConn) -> None:
+    def _close(self, conn: BufferedConn, graceful: bool = False) -> None:
         self._stop_receiving(conn)
         self.nr_conns -= 1
-        conn.close()
+        conn.close(graceful)
 
     # -- in a pool thread -----------------------------------------------------------------------------------
     def handle(self, conn: BufferedConn) -> Any:
@@ -278,7 +278,9 @@ class BufferingThreadWorker(ThreadWorker):
                     conn.sock.send(self.timeout_response)
                 except OSError:
                     pass
-            self._close(conn)
+            # After an answer, a lingering close: a plain one could reset the connection over request bytes
+            # still unread and cut the 408 off.
+            self._close(conn, graceful=bool(conn.received))
         for sock, (deadline, _) in list(self.lingering.items()):
             if deadline > now:
                 break
