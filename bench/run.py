@@ -330,11 +330,11 @@ def measure(server: Server, path: str, bodies_file: Path, connections: int, seco
 ATTEMPTS_PER_RUN = 3
 
 
-def until_balanced(measure: Callable[[], dict], attempts: int = ATTEMPTS_PER_RUN) -> tuple[dict, list[dict]]:
-    """``measure()`` until a run is balanced (or attempts run out): that run, and the runs set aside."""
+def until_balanced(run_once: Callable[[], dict], attempts: int = ATTEMPTS_PER_RUN) -> tuple[dict, list[dict]]:
+    """``run_once()`` until a run is balanced (or attempts run out): that run, and the runs set aside."""
     discarded: list[dict] = []
     while True:
-        run = measure()
+        run = run_once()
         run["attempt"] = len(discarded) + 1
         if run["balanced"] or run["attempt"] >= attempts:
             return run, discarded
@@ -448,10 +448,12 @@ def phase_slow_clients(workdir: Path, seconds: int, stallers: int = 50) -> dict:
             server.wait_workers(2)
             wrk(server.port, PATHS["training"], training, 16, 2)  # warm-up
             alone, _ = until_balanced(partial(measure, server, PATHS["training"], training, 16, seconds))
-            stalled = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(stallers)]
+            stalled = []
             try:
-                for sock in stalled:
-                    sock.sendall(STALLED_REQUEST)
+                for _ in range(stallers):  # paced, so that both workers take a share, as real stragglers would
+                    stalled.append(socket.create_connection(("127.0.0.1", server.port)))
+                    stalled[-1].sendall(STALLED_REQUEST)
+                    time.sleep(0.01)
                 time.sleep(0.5)
                 beside = wrk(server.port, PATHS["training"], training, 16, seconds)
             finally:
