@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -45,6 +46,14 @@ class Server:
 
     def access_lines(self) -> list[dict]:
         return [entry for entry in map(json.loads, self.log_lines()) if entry.get("logger") == "service.access"]
+
+    def metric(self, name: str, **labels: str) -> float:
+        """One sample from a /metrics scrape (all workers), e.g. ``metric("..._total", reason="x")``."""
+        selector = ",".join(f'{key}="{value}"' for key, value in labels.items())
+        pattern = rf"^{re.escape(name)}" + (rf"\{{{re.escape(selector)}\}}" if selector else "") + r" (\S+)$"
+        match = re.search(pattern, self.get("/metrics").text, re.M)
+        assert match, f"no sample {name}{{{selector}}} in /metrics"
+        return float(match.group(1))
 
 
 @contextlib.contextmanager

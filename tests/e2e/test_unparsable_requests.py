@@ -7,7 +7,6 @@ the security headers, the status gunicorn chose, and the standard reason phrase.
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from rawhttp import connect, read_response
@@ -45,5 +44,4 @@ def test_an_unparsable_request_gets_a_closing_problem(server, request_bytes, sta
     assert problem["status"] == status and problem["title"] == HTTPStatus(status).phrase
     assert problem["type"] == "urn:genai-footprint:problem:" + HTTPStatus(status).phrase.lower().replace(" ", "-")
     assert detail_part in problem["detail"]
-    count = re.search(r'^genai_footprint_client_errors_total\{reason="unparsable"\} (\S+)$', server.get("/metrics").text, re.M)
-    assert count and float(count.group(1)) >= 1
+    assert server.metric("genai_footprint_client_errors_total", reason="unparsable") >= 1
