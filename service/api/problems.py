@@ -34,6 +34,11 @@ class UnsupportedMediaType(Exception):
         self.detail = detail
 
 
+def slug_of(title: str) -> str:
+    """The ``type`` slug of a problem named after an HTTP status phrase: "Request Timeout" -> "request-timeout"."""
+    return title.lower().replace(" ", "-")
+
+
 def problem_body(status: int, slug: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
     """The problem+json document as a dict (batch items embed it)."""
     body: dict[str, Any] = {"type": _TYPE_PREFIX + slug, "title": title, "status": status, "detail": detail}
@@ -132,7 +137,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         status = error.code or 500
-        slug = (error.name or "error").lower().replace(" ", "-")
+        slug = slug_of(error.name or "error")
         detail = {
             404: "No endpoint at this path. GET /openapi.yaml lists the endpoints.",
             413: f"The request body is larger than the limit of {app.config.get('MAX_CONTENT_LENGTH')} bytes.",

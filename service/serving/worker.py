@@ -346,11 +346,14 @@ def write_protocol_problem(sock: socket.socket, status_int: int, reason: str, me
     The reason phrase is the standard one for the status (gunicorn says "501 Bad Request" for a transfer
     coding it does not support).
     """
-    _count_client_error("unparsable")
-    reason = HTTPStatus(status_int).phrase if status_int in HTTPStatus._value2member_map_ else reason
+    try:
+        reason = HTTPStatus(status_int).phrase
+    except ValueError:
+        pass
     if status_int == 500:  # an unexpected error, or gunicorn's own configuration: nothing for the client
         body = problem_http_response(status_int, reason, "The service failed to answer this request.", "internal-error")
     else:
+        _count_client_error("unparsable")
         body = problem_http_response(status_int, reason, mesg or reason)
     gunicorn_util.write_nonblock(sock, body)
 
@@ -363,10 +366,10 @@ def problem_http_response(status: int, reason: str, detail: str, slug: str | Non
     """
     import orjson
 
-    from ..api.problems import PROBLEM_MIMETYPE, problem_body
+    from ..api.problems import PROBLEM_MIMETYPE, problem_body, slug_of
     from ..api.security import SECURITY_HEADERS
 
-    body = orjson.dumps(problem_body(status, slug or reason.lower().replace(" ", "-"), reason, detail))
+    body = orjson.dumps(problem_body(status, slug or slug_of(reason), reason, detail))
     headers = {
         "Content-Type": PROBLEM_MIMETYPE,
         "Content-Length": str(len(body)),

@@ -255,3 +255,33 @@ def test_a_kept_alive_connection_with_half_a_request_waits_on_the_poller(harness
     client.sendall(SMALL[10:])
     harness.poll()
     assert harness.handed_over == [conn] and bytes(conn.received) == SMALL
+
+
+def client_errors(reason: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("genai_footprint_client_errors_total", {"reason": reason}) or 0.0
+
+
+@pytest.mark.parametrize("status,gunicorn_reason,title,slug,counted", [
+    pytest.param(431, "Request Header Fields Too Large", "Request Header Fields Too Large",
+                 "request-header-fields-too-large", 1, id="client-error"),
+    pytest.param(501, "Bad Request", "Not Implemented", "not-implemented", 1, id="gunicorn-reason-replaced"),
+    pytest.param(500, "Internal Server Error", "Internal Server Error", "internal-error", 0, id="server-error"),
+])
+def test_gunicorn_error_answers_become_problems(status, gunicorn_reason, title, slug, counted):
+    from service.observability.metrics import get_metrics
+    from service.serving.worker import write_protocol_problem
+
+    get_metrics()
+    before = client_errors("unparsable")
+    client, server = socket.socketpair()
+    with client, server:
+        write_protocol_problem(server, status, gunicorn_reason, "Error parsing headers: 'limit'")
+        head, _, body = client.recv(65536).partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == f"HTTP/1.1 {status} {title}".encode()
+    problem = json.loads(body)
+    assert problem["type"] == f"urn:genai-footprint:problem:{slug}" and problem["title"] == title
+    # The parser's message is the detail; a 500 (an app or configuration fault) says nothing of the internals.
+    assert ("limit" in problem["detail"]) is (status != 500)
+    assert client_errors("unparsable") - before == counted
