@@ -51,6 +51,14 @@ SERVICE_TARGET = "service:create_app()"
 TRIVIAL_TARGET = "trivial_app:create_app()"
 #: Diagnostic baseline: the trivial endpoint behind the service's serving layer (bench/trivial_app.py).
 TRIVIAL_STACK_TARGET = "trivial_app:create_app(stack=True)"
+#: Diagnostic service: estimates remembered per distinct request, so estimating costs nothing (bench/ceiling_app.py).
+CEILING_TARGET = "ceiling_app:create_app()"
+#: Rows of the ceiling diagnostic are named CEILING_PREFIX + kind; they are shown but are not the service.
+CEILING_PREFIX = "ceiling:"
+#: The kind the full run measures the ceiling of: the costliest estimate (bench/README.md, "The ceiling").
+CEILING_KINDS = ("inference",)
+#: Targets whose module lives in bench/ (gunicorn gets ``--pythonpath bench``).
+BENCH_MODULES = ("trivial_app:", "ceiling_app:")
 RESULTS = BENCH / "results"
 README = ROOT / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -110,7 +118,7 @@ class Server:
         environ.update(env or {})
         environ["FOOTPRINT_BIND"] = f"127.0.0.1:{self.port}"
         cmd = [GUNICORN, "--config", "python:service.gunicorn_conf"]
-        if target.startswith("trivial_app:"):
+        if target.startswith(BENCH_MODULES):
             cmd += ["--pythonpath", str(BENCH)]
         cmd.append(target)
         self._stderr = open(self.stderr_path, "wb")
@@ -262,26 +270,42 @@ def phase_cold_start(workdir: Path, runs: int) -> dict:
 
 
 def phase_http(
-    workdir: Path, rounds: int, seconds: int, conns: list[int], env: dict[str, str], trivial_target: str = TRIVIAL_TARGET
+    workdir: Path,
+    rounds: int,
+    seconds: int,
+    conns: list[int],
+    env: dict[str, str],
+    trivial_target: str = TRIVIAL_TARGET,
+    service_target: str = SERVICE_TARGET,
+    ceiling_kinds: tuple[str, ...] = (),
 ) -> dict:
-    service = Server(SERVICE_TARGET, workdir, "service", env=env)
+    """The HTTP matrix; ``ceiling_kinds`` adds those endpoints served by bench/ceiling_app.py (a third server),
+    as rows named ``ceiling:<kind>``: the same request path with the estimate remembered."""
+    service = Server(service_target, workdir, "service", env=env)
     trivial = Server(trivial_target, workdir, "trivial", env=env)
+    ceiling = Server(CEILING_TARGET, workdir, "ceiling", env=env) if ceiling_kinds else None
     try:
         service.wait_ready()
         trivial.wait_ready()
         svc_workers = service.wait_workers(2)
         triv_workers = trivial.wait_workers(2)
+        if ceiling is not None:
+            ceiling.wait_ready()
+            ceiling.wait_workers(2)
         rss_idle = {"service": [rss_kb(p) for p in svc_workers], "trivial": [rss_kb(p) for p in triv_workers]}
         from trivial_app import EXAMPLE
 
         files = {"trivial": write_bodies(workdir, "trivial", [json.dumps(EXAMPLE, separators=(",", ":"))])}
         for kind in EXAMPLES:
             files[kind] = write_bodies(workdir, kind, bodies(kind))
-        endpoints = {"trivial": (trivial, "/echo")} | {k: (service, PATHS[k]) for k in EXAMPLES}
+        endpoints = {"trivial": (trivial, "/echo", files["trivial"])}
+        endpoints |= {k: (service, PATHS[k], files[k]) for k in EXAMPLES}
+        if ceiling is not None:
+            endpoints |= {CEILING_PREFIX + k: (ceiling, PATHS[k], files[k]) for k in ceiling_kinds}
 
         log("HTTP warm-up (2 s per endpoint, 16 connections)")
-        for name, (srv, path) in endpoints.items():
-            wrk(srv.port, path, files[name], 16, 2)
+        for name, (srv, path, body_file) in endpoints.items():
+            wrk(srv.port, path, body_file, 16, 2)
         # Workers may recycle after max_requests, so sample the workers alive now.
         rss_warm = {
             "service": [rss_kb(p) for p in worker_pids(service.proc.pid)],
@@ -292,9 +316,9 @@ def phase_http(
         runs, discarded = [], []
         for rnd in range(1, rounds + 1):
             for c in conns:
-                for name, (srv, path) in endpoints.items():
+                for name, (srv, path, body_file) in endpoints.items():
                     log(f"round {rnd}: wrk {name} -c{c} -d{seconds}s")
-                    run, idle_worker_runs = until_balanced(partial(measure, srv, path, files[name], c, seconds))
+                    run, idle_worker_runs = until_balanced(partial(measure, srv, path, body_file, c, seconds))
                     run.update(round=rnd, endpoint=name)
                     runs.append(run)
                     discarded += idle_worker_runs
@@ -312,6 +336,8 @@ def phase_http(
     finally:
         service.stop()
         trivial.stop()
+        if ceiling is not None:
+            ceiling.stop()
 
 
 def measure(server: Server, path: str, bodies_file: Path, connections: int, seconds: int) -> dict:
@@ -505,7 +531,7 @@ def summarize(results: dict) -> dict:
         row["ratio"] = round(statistics.median(ratios), 3)
         row["ratio_per_round"] = [round(x, 3) for x in ratios]
         row["cpu_ratio"] = round(statistics.median(cpu_ratios), 3) if cpu_ratios else None
-    est = [r for r in rows if r["endpoint"] != "trivial"]
+    est = [r for r in rows if r["endpoint"] != "trivial" and not r["endpoint"].startswith(CEILING_PREFIX)]
     rss_warm = http["rss_warm_kb"]["service"]
     soak = results["soak"]
     checks = {
@@ -531,6 +557,30 @@ def summarize(results: dict) -> dict:
 def _median_or_none(values: list) -> float | None:
     present = [v for v in values if v is not None]
     return round(statistics.median(present), 1) if present else None
+
+
+def endpoint_label(endpoint: str) -> str:
+    """How the report names a row: the trivial endpoint, an estimate path, or the ceiling of one."""
+    if endpoint == "trivial":
+        return "trivial `/echo`"
+    if endpoint.startswith(CEILING_PREFIX):
+        return f"ceiling: `{PATHS[endpoint[len(CEILING_PREFIX):]]}`, estimate remembered"
+    return f"`{PATHS[endpoint]}`"
+
+
+def ceiling_lines(rows: list[dict]) -> list[str]:
+    """The sentence under the HTTP table that says what the ceiling rows are (none when they were not run)."""
+    ceilings = [r for r in rows if r["endpoint"].startswith(CEILING_PREFIX)]
+    if not ceilings:
+        return []
+    worst = min(ceilings, key=lambda r: r["ratio"])
+    return [
+        "",
+        "\"Ceiling\" rows: the same service with each distinct estimate remembered (`bench/ceiling_app.py`), so "
+        "a request does everything but the estimate: read and validate the body, serialise the answer, the "
+        "serving layer (security headers, request id, metrics, access line). No speed-up of the estimate can "
+        f"pass it: its worst ratio here is {worst['ratio']:.2f}x. It is a diagnostic, not the service, and not a target.",
+    ]
 
 
 def markdown(results: dict) -> str:
@@ -578,8 +628,9 @@ def markdown(results: dict) -> str:
         "| CPU vs trivial | Balanced | non-2xx | load (1 min) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in sorted(s["rows"], key=lambda r: (r["connections"], r["endpoint"] != "trivial", r["endpoint"])):
-        path = "trivial `/echo`" if r["endpoint"] == "trivial" else f"`{PATHS[r['endpoint']]}`"
+    order = lambda r: (r["connections"], r["endpoint"] != "trivial", r["endpoint"].startswith(CEILING_PREFIX), r["endpoint"])  # noqa: E731
+    for r in sorted(s["rows"], key=order):
+        path = endpoint_label(r["endpoint"])
         per_round = f" ({', '.join(f'{x:.2f}' for x in r['ratio_per_round'])})" if "ratio_per_round" in r else ""
         cpu = f"{r['cpu_us_per_request']:,.0f}" if r.get("cpu_us_per_request") is not None else "n/a"
         cpu_ratio = f"{r['cpu_ratio']:.2f}x" if r.get("cpu_ratio") is not None else "n/a"
@@ -588,6 +639,7 @@ def markdown(results: dict) -> str:
             f"| {r['ratio']:.2f}x{per_round} | {cpu} | {cpu_ratio} | {r.get('balanced_runs', r.get('runs', 0))} of "
             f"{r.get('runs', 0)} | {r['non_2xx_3xx'] + r['socket_errors']} | {', '.join(f'{x:.2f}' for x in r['load'])} |"
         )
+    lines += ceiling_lines(s["rows"])
     lines += [
         "",
         "In-process, one core (best of 3):",
@@ -689,6 +741,10 @@ def main() -> None:
         "--baseline", choices=["bare", "stack"], default="bare",
         help="experiment: 'stack' serves the trivial endpoint behind the service's serving layer (implies --http-only)",
     )
+    parser.add_argument(
+        "--service", choices=["real", "ceiling"], default="real",
+        help="experiment: 'ceiling' remembers each estimate, so estimating costs nothing (implies --http-only)",
+    )
     args = parser.parse_args()
     extra_env = dict(item.split("=", 1) for item in args.env)
 
@@ -711,14 +767,17 @@ def main() -> None:
             "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0].strip(),
         },
     }
-    if args.http_only or extra_env or args.baseline != "bare":
+    if args.http_only or extra_env or args.baseline != "bare" or args.service != "real":
         target = TRIVIAL_STACK_TARGET if args.baseline == "stack" else TRIVIAL_TARGET
+        service_target = CEILING_TARGET if args.service == "ceiling" else SERVICE_TARGET
         with tempfile.TemporaryDirectory(prefix="footprint-bench-") as tmp:
             results["env"] = extra_env
             results["baseline"] = target
-            results["http"] = phase_http(Path(tmp), args.rounds, args.seconds, [16, 64], extra_env, target)
+            results["service"] = service_target
+            results["http"] = phase_http(Path(tmp), args.rounds, args.seconds, [16, 64], extra_env, target, service_target)
         results["loads_end"] = loadavg()
-        parts = [f"{k}={v}" for k, v in extra_env.items()] + (["baseline=stack"] if args.baseline == "stack" else [])
+        parts = [f"{k}={v}" for k, v in extra_env.items()]
+        parts += (["baseline=stack"] if args.baseline == "stack" else []) + (["service=ceiling"] if args.service == "ceiling" else [])
         name = "experiment-" + ("-".join(parts) or "http") + ".json"
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / name).write_text(json.dumps(results, indent=2) + "\n")
@@ -732,7 +791,7 @@ def main() -> None:
         workdir = Path(tmp)
         results["inprocess"] = phase_inprocess(args.inprocess_seconds)
         results["cold_start"] = phase_cold_start(workdir, args.cold_runs)
-        results["http"] = phase_http(workdir, args.rounds, args.seconds, [16, 64], {})
+        results["http"] = phase_http(workdir, args.rounds, args.seconds, [16, 64], {}, ceiling_kinds=CEILING_KINDS)
         results["http"].update(rounds=args.rounds, seconds=args.seconds)
         results["batch"] = phase_batch(workdir, args.batch_repeats)
         results["soak"] = phase_soak(workdir, args.soak_seconds, 64)

@@ -44,3 +44,50 @@ def test_the_last_attempt_counts_whatever_its_split():
 def test_a_balanced_first_run_is_kept():
     kept, discarded = run.until_balanced(runs(True))
     assert kept["attempt"] == 1 and discarded == []
+
+
+def http_run(endpoint: str, connections: int, rnd: int, rps: float, p99_ms: float = 10.0) -> dict:
+    return {
+        "endpoint": endpoint, "connections": connections, "round": rnd, "rps": rps, "p50_ms": 1.0, "p99_ms": p99_ms,
+        "non_2xx_3xx": 0, "socket_errors": 0, "load_before": [1.0, 1.0, 1.0], "balanced": True,
+        "server_cpu_us_per_request": 1e6 / rps,
+    }
+
+
+def results_with(http_runs: list[dict]) -> dict:
+    """The smallest results summarize() reads, around these HTTP runs."""
+    return {
+        "http": {"runs": http_runs, "rss_warm_kb": {"service": [36_000], "trivial": [33_000]}},
+        "batch": {"items_per_s": 12_000.0},
+        "cold_start": {"median_s": 0.3},
+        "soak": {"non_2xx_3xx": 0, "socket_errors": 0, "max_rss_growth": 0.05},
+    }
+
+
+def test_ceiling_rows_are_reported_but_are_not_the_service():
+    runs_ = [
+        http_run("trivial", 64, 1, 8000.0),
+        http_run("inference", 64, 1, 6000.0),
+        http_run("ceiling:inference", 64, 1, 7600.0, p99_ms=99.0),
+        http_run("trivial", 16, 1, 8000.0),
+        http_run("inference", 16, 1, 6400.0),
+        http_run("ceiling:inference", 16, 1, 7200.0, p99_ms=99.0),
+    ]
+    summary = run.summarize(results_with(runs_))
+    ceiling = {r["connections"]: r for r in summary["rows"] if r["endpoint"] == "ceiling:inference"}
+    assert ceiling[64]["ratio"] == pytest.approx(0.95, rel=1e-9)
+    assert ceiling[16]["ratio"] == pytest.approx(0.9, rel=1e-9)
+    # The targets are the service's own: the worst real ratio (6000 / 8000) and p99, not the ceiling's.
+    assert summary["targets"]["ratio_vs_trivial"]["measured"] == pytest.approx(0.75, rel=1e-9)
+    assert summary["targets"]["p99_ms_at_16"]["measured"] == pytest.approx(10.0, rel=1e-9)
+
+    lines = run.ceiling_lines(summary["rows"])
+    assert "0.90x" in lines[-1]
+    assert run.endpoint_label("ceiling:inference") == "ceiling: `/v1/estimates/inference`, estimate remembered"
+    assert run.endpoint_label("inference") == "`/v1/estimates/inference`"
+
+
+def test_no_ceiling_rows_no_ceiling_sentence():
+    plain = [http_run(endpoint, c, 1, rps) for c in (16, 64) for endpoint, rps in (("trivial", 8000.0), ("training", 6000.0))]
+    summary = run.summarize(results_with(plain))
+    assert run.ceiling_lines(summary["rows"]) == []
