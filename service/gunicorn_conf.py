@@ -7,7 +7,8 @@ naming the variable.
 =================================  =======================  ===============================================
 Variable                           Default                  Meaning
 =================================  =======================  ===============================================
-FOOTPRINT_BIND                     127.0.0.1:8080           Address(es) to listen on, comma-separated
+FOOTPRINT_BIND                     127.0.0.1:8080           Address(es) to listen on, comma-separated:
+                                                            HOST:PORT, [IPv6]:PORT, unix:PATH or fd://N
                                                             (the container image sets 0.0.0.0:8080).
 FOOTPRINT_WORKERS                  2                        Worker processes. Set it from the CPU the pod
                                                             is given, never from the node's CPU count.
@@ -52,8 +53,19 @@ import glob
 import os
 import shutil
 import tempfile
+from typing import NoReturn
 
 ENV_PREFIX = "FOOTPRINT_"
+
+#: The metrics directory this module made (below), removed again on exit or when start-up stops.
+_created_multiproc_dir: str | None = None
+
+
+def _stop(message: str) -> NoReturn:
+    """Stop start-up with ``message`` (gunicorn prints it), leaving no metrics directory of ours behind."""
+    if _created_multiproc_dir:
+        shutil.rmtree(_created_multiproc_dir, ignore_errors=True)
+    raise SystemExit(message)
 
 
 def _env(name: str, default: str) -> str:
@@ -64,32 +76,99 @@ def _env(name: str, default: str) -> str:
 def _env_int(name: str, default: int, minimum: int = 0) -> int:
     raw = _env(name, str(default))
     try:
-        value = int(raw)
+        value: int | None = int(raw)
     except ValueError:
-        raise SystemExit(f"{ENV_PREFIX}{name}: expected an integer, got {raw!r}") from None
+        value = None
+    if value is None:
+        _stop(f"{ENV_PREFIX}{name}: expected an integer, got {raw!r}")
     if value < minimum:
-        raise SystemExit(f"{ENV_PREFIX}{name}: expected an integer >= {minimum}, got {value}")
+        _stop(f"{ENV_PREFIX}{name}: expected an integer >= {minimum}, got {value}")
     return value
 
 
+def _bind_addresses(raw: str) -> list[str]:
+    """FOOTPRINT_BIND split on commas, each checked as gunicorn will read it (``HOST:PORT``, ``[IPv6]:PORT``,
+    ``unix:PATH`` or ``fd://N``), so that a typo stops start-up naming the variable."""
+    addresses = [b.strip() for b in raw.split(",") if b.strip()]
+    if not addresses:
+        _stop(f"{ENV_PREFIX}BIND: expected HOST:PORT[,HOST:PORT...], got {raw!r}")
+    for address in addresses:
+        if address.startswith("unix:"):
+            if len(address) == len("unix:"):
+                _stop(f"{ENV_PREFIX}BIND: 'unix:' needs a socket path, got {address!r}")
+            continue
+        if address.startswith("fd://"):
+            if not address[len("fd://"):].isdigit():
+                _stop(f"{ENV_PREFIX}BIND: expected fd://N with N a file descriptor, got {address!r}")
+            continue
+        host, colon, port = address.rpartition(":")
+        if not colon or not host or (":" in host and not (host.startswith("[") and host.endswith("]"))):
+            _stop(
+                f"{ENV_PREFIX}BIND: expected HOST:PORT (an IPv6 host in brackets: [::]:8080), got {address!r}"
+            )
+        if not (port.isdigit() and 0 < int(port) < 65536):
+            _stop(f"{ENV_PREFIX}BIND: expected a port from 1 to 65535 in {address!r}, got {port!r}")
+    return addresses
+
+
+def _worker_class(raw: str) -> str:
+    """A short name (buffered, gthread, sync) or an importable worker class; anything else stops start-up."""
+    name = WORKER_CLASSES.get(raw, raw)
+    if raw in DOCUMENTED_WORKER_CLASSES:
+        return name
+    from gunicorn.util import load_class
+
+    try:
+        load_class(name, default="gunicorn.workers.sync.SyncWorker", section="gunicorn.workers")
+    except Exception:  # gunicorn raises RuntimeError, naming what it tried
+        loaded = False
+    else:
+        loaded = True
+    if not loaded:
+        _stop(
+            f"{ENV_PREFIX}WORKER_CLASS: expected buffered, gthread, sync or an importable worker class "
+            f"(package.module.Class), got {raw!r}"
+        )
+    return name
+
+
+def _writable_directory(name: str, raw: str) -> str:
+    if not (os.path.isdir(raw) and os.access(raw, os.W_OK | os.X_OK)):
+        _stop(f"{ENV_PREFIX}{name}: expected an existing directory the server can write to, got {raw!r}")
+    return raw
+
+
 # -- metrics across workers: must be decided before prometheus_client is imported anywhere -----------------
-_created_multiproc_dir: str | None = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _created_multiproc_dir = tempfile.mkdtemp(prefix="footprint-metrics-", dir="/tmp")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _created_multiproc_dir
 else:
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
+# -- the service's own settings (service/config.py): checked here too, so that a bad value stops the master ----
+# with one line instead of every worker failing to boot with a traceback.
+def _check_service_settings() -> None:
+    from service.config import ConfigError, Settings
+
+    try:
+        Settings.from_env()
+    except ConfigError as error:
+        _stop(str(error))
+
+
+_check_service_settings()
+
 # -- server socket -----------------------------------------------------------------------------------------
-bind = [b.strip() for b in _env("BIND", "127.0.0.1:8080").split(",") if b.strip()]
+bind = _bind_addresses(_env("BIND", "127.0.0.1:8080"))
 forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # -- workers -----------------------------------------------------------------------------------------------
 workers = _env_int("WORKERS", 2, minimum=1)
 #: Short names for FOOTPRINT_WORKER_CLASS; any other value is passed to gunicorn as a worker class.
 WORKER_CLASSES = {"buffered": "service.serving.worker.BufferingThreadWorker"}
-_worker_class = _env("WORKER_CLASS", "buffered")
-worker_class = WORKER_CLASSES.get(_worker_class, _worker_class)
+#: The names documented, taken as they are (gunicorn's own short names, and ours).
+DOCUMENTED_WORKER_CLASSES = frozenset({"buffered", "gthread", "sync"})
+worker_class = _worker_class(_env("WORKER_CLASS", "buffered"))
 threads = _env_int("THREADS", 4, minimum=1)
 timeout = _env_int("TIMEOUT", 30)
 graceful_timeout = _env_int("GRACEFUL_TIMEOUT", 30)
@@ -97,7 +176,7 @@ keepalive = _env_int("KEEPALIVE", 5)
 client_timeout = _env_int("CLIENT_TIMEOUT", 10, minimum=1)
 max_requests = _env_int("MAX_REQUESTS", 1_000_000)
 max_requests_jitter = _env_int("MAX_REQUESTS_JITTER", 100_000)
-worker_tmp_dir = _env("WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp")
+worker_tmp_dir = _writable_directory("WORKER_TMP_DIR", _env("WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp"))
 # The app is imported in each worker after the fork (no preload): metrics and data load per worker.
 preload_app = False
 # gunicorn >= 24 opens a control socket under $HOME or $XDG_RUNTIME_DIR by default; the service does not

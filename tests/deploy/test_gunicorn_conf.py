@@ -73,11 +73,36 @@ def test_every_knob_from_the_environment(monkeypatch, tmp_path):
     ("FOOTPRINT_WORKERS", "0", ">= 1"),
     ("FOOTPRINT_TIMEOUT", "-1", ">= 0"),
     ("FOOTPRINT_CLIENT_TIMEOUT", "0", ">= 1"),
+    ("FOOTPRINT_BIND", "notanaddress:xx", "expected a port from 1 to 65535"),
+    ("FOOTPRINT_BIND", "0.0.0.0:70000", "expected a port from 1 to 65535"),
+    ("FOOTPRINT_BIND", "localhost", "expected HOST:PORT"),
+    ("FOOTPRINT_BIND", "::1:8080", "IPv6 host in brackets"),
+    ("FOOTPRINT_BIND", "127.0.0.1:8080,:9000", "expected HOST:PORT"),
+    ("FOOTPRINT_BIND", ",", "expected HOST:PORT"),
+    ("FOOTPRINT_BIND", "unix:", "needs a socket path"),
+    ("FOOTPRINT_BIND", "fd://three", "fd://N"),
+    ("FOOTPRINT_WORKER_CLASS", "bogus", "expected buffered, gthread, sync or an importable worker class"),
+    ("FOOTPRINT_WORKER_CLASS", "service.serving.worker.NoSuchWorker", "importable worker class"),
+    ("FOOTPRINT_WORKER_TMP_DIR", "/nonexistent", "expected an existing directory"),
+    ("FOOTPRINT_MAX_BODY_BYTES", "abc", "expected an integer"),  # a service setting (service/config.py)
+    ("FOOTPRINT_AUTH_ENABLED", "maybe", "FOOTPRINT_AUTH_ENABLED"),
 ])
 def test_invalid_values_stop_start_up_naming_the_variable(monkeypatch, tmp_path, name, value, message):
     with pytest.raises(SystemExit) as excinfo:
         load(monkeypatch, tmp_path, **{name: value})
     assert name in str(excinfo.value) and message in str(excinfo.value)
+
+
+@pytest.mark.parametrize("bind", [
+    "unix:/run/footprint.sock", "fd://3", "[::1]:8080", "[::]:8080,0.0.0.0:8080", "localhost:1", "svc.example:65535",
+])
+def test_bind_forms_gunicorn_accepts(monkeypatch, tmp_path, bind):
+    assert load(monkeypatch, tmp_path, FOOTPRINT_BIND=bind).bind == bind.split(",")
+
+
+def test_worker_class_as_an_importable_class(monkeypatch, tmp_path):
+    path = "gunicorn.workers.gthread.ThreadWorker"
+    assert load(monkeypatch, tmp_path, FOOTPRINT_WORKER_CLASS=path).worker_class == path
 
 
 @pytest.mark.parametrize("name,worker_class", [
@@ -139,3 +164,24 @@ def test_child_exit_marks_the_worker_dead(monkeypatch, tmp_path):
 def test_make_run_uses_the_config():
     makefile = (CONF.parents[1] / "Makefile").read_text(encoding="utf-8")
     assert "--config python:service.gunicorn_conf 'service:create_app()'" in makefile
+
+
+@pytest.mark.parametrize("name,value", [
+    ("FOOTPRINT_WORKERS", "many"),
+    ("FOOTPRINT_BIND", "localhost"),
+    ("FOOTPRINT_WORKER_CLASS", "bogus"),
+    ("FOOTPRINT_WORKER_TMP_DIR", "/nonexistent"),
+    ("FOOTPRINT_MAX_BODY_BYTES", "abc"),
+])
+def test_a_stopped_start_up_leaves_no_metrics_directory(monkeypatch, tmp_path, name, value):
+    made = []
+    real_mkdtemp = __import__("tempfile").mkdtemp
+
+    def mkdtemp(prefix="", dir=None):
+        made.append(real_mkdtemp(prefix=prefix, dir=str(tmp_path)))
+        return made[-1]
+
+    monkeypatch.setattr("tempfile.mkdtemp", mkdtemp)
+    with pytest.raises(SystemExit):
+        load(monkeypatch, tmp_path, PROMETHEUS_MULTIPROC_DIR=None, **{name: value})
+    assert len(made) == 1 and not os.path.exists(made[0])
