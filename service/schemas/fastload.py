@@ -39,10 +39,11 @@ class UnsupportedSchema(TypeError):
 
 
 class _Fallback(Exception):
-    """Internal: hand the payload back to marshmallow."""
+    """Internal: hand the payload back to marshmallow.
 
-
-_FALLBACK = _Fallback()
+    Raised as the class, so each refusal gets a fresh instance: a shared instance would collect the frames
+    (and with them the payloads) of every refused request in its ``__traceback__``, for the life of the worker.
+    """
 _isfinite = math.isfinite
 
 
@@ -59,7 +60,9 @@ class FastLoader:
         try:
             return self._load(payload)
         except Exception:  # a check failed (or anything unexpected): marshmallow decides, and explains
-            return self.schema.load(payload)
+            pass
+        # Outside the handler, so marshmallow's ValidationError does not carry the fallback as its context.
+        return self.schema.load(payload)
 
 
 def compile_loader(schema: Schema) -> FastLoader:
@@ -93,13 +96,13 @@ def _compile_schema(schema: Schema) -> Callable[[Any], Any]:
 
     def load(data: Any) -> Any:
         if type(data) is not dict or not known.issuperset(data):
-            raise _FALLBACK
+            raise _Fallback
         result = {}
         for key, attribute, convert, default, required in plan:
             raw = data.get(key, missing)
             if raw is missing:
                 if required:
-                    raise _FALLBACK
+                    raise _Fallback
                 if default is missing:
                     continue
                 result[attribute] = default() if callable(default) else default
@@ -148,7 +151,7 @@ def _compile_field(field: fields.Field, where: str) -> Callable[[Any], Any]:
         if raw is None:
             if allow_none:
                 return None
-            raise _FALLBACK
+            raise _Fallback
         value = convert(raw)
         for check in checks:
             check(value)
@@ -167,25 +170,25 @@ def _float(raw: Any) -> float:
         value = float(raw)  # OverflowError for a huge int: marshmallow's "too large" error
         if _isfinite(value):
             return value
-    raise _FALLBACK
+    raise _Fallback
 
 
 def _integer(raw: Any) -> int:
     if type(raw) is int:
         return raw
-    raise _FALLBACK
+    raise _Fallback
 
 
 def _boolean(raw: Any) -> bool:
     if raw is True or raw is False:
         return raw
-    raise _FALLBACK
+    raise _Fallback
 
 
 def _string(raw: Any) -> str:
     if type(raw) is str:
         return raw
-    raise _FALLBACK
+    raise _Fallback
 
 
 def _nested(field: fields.Nested, where: str) -> Callable[[Any], Any]:
@@ -207,7 +210,7 @@ def _compile_validator(validator: Callable[[Any], Any]) -> Callable[[Any], None]
         def length(value: Any) -> None:
             n = len(value)
             if (low is not None and n < low) or (high is not None and n > high):
-                raise _FALLBACK
+                raise _Fallback
 
         return length
     if type(validator) is validate.OneOf and all(type(c) is str for c in validator.choices):
@@ -215,7 +218,7 @@ def _compile_validator(validator: Callable[[Any], Any]) -> Callable[[Any], None]
 
         def one_of(value: Any) -> None:
             if value not in choices:
-                raise _FALLBACK
+                raise _Fallback
 
         return one_of
     return validator  # called as marshmallow calls it; a ValidationError sends the payload back
@@ -227,8 +230,8 @@ def _range(rule: validate.Range) -> Callable[[Any], None]:
 
     def in_range(value: Any) -> None:
         if low is not None and (value < low if low_inclusive else value <= low):
-            raise _FALLBACK
+            raise _Fallback
         if high is not None and (value > high if high_inclusive else value >= high):
-            raise _FALLBACK
+            raise _Fallback
 
     return in_range

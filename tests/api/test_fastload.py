@@ -8,7 +8,9 @@ values drawn from every field's own bounds (each limit, and the next float on ei
 from __future__ import annotations
 
 import copy
+import gc
 import math
+import weakref
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -184,3 +186,29 @@ def test_invalid_payload_gets_marshmallows_own_error():
 def test_fallback_is_internal():
     with pytest.raises(_Fallback):
         REQUEST_LOADERS["training"]._load({"unexpected": 1})
+
+
+class _Marker:
+    """A value a payload can carry that the test can watch with a weak reference."""
+
+
+@pytest.mark.parametrize("where", [
+    pytest.param(lambda marker: {"unknown_field": marker}, id="unknown-field"),
+    pytest.param(lambda marker: {"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": marker}}, id="bad-nested-value"),
+])
+def test_a_refused_payload_is_not_kept_alive(where):
+    # A regression: one shared fallback exception collected the frames (and so the payloads) of every refused
+    # request in its traceback, and a worker grew by the size of each 422'd body for good.
+    marker = _Marker()
+    watched = weakref.ref(marker)
+    payload = where(marker)
+    for _ in range(3):
+        try:
+            REQUEST_LOADERS["training"].load(payload)
+        except ValidationError:
+            pass
+        else:
+            pytest.fail("the payload should have been refused")
+    del payload, marker
+    gc.collect()
+    assert watched() is None
