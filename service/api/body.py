@@ -1,13 +1,14 @@
-"""Strict JSON request bodies: no NaN/Infinity, no overflowing numbers, no duplicate keys."""
+"""Strict JSON request bodies: no NaN/Infinity, no overflowing numbers, no duplicate keys, no lone surrogates."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from flask import Request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 from .problems import BadRequestBody, UnsupportedMediaType
 
@@ -32,6 +33,32 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise BadRequestBody(f"Duplicate key '{key[:60]}' in a JSON object.")
             seen.add(key)
     return result
+
+
+#: A ``\\uD800``-``\\uDFFF`` escape: half of a UTF-16 surrogate pair, which JSON allows only in pairs.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(text: str, value: Any) -> None:
+    """400 when a string holds an unpaired surrogate (``"\\ud800"``): it is not Unicode, cannot be written back
+    as UTF-8, and would fail the answer that echoes it. Only bodies with such an escape are walked."""
+    if "\\u" not in text or not _SURROGATE_ESCAPE.search(text):
+        return
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadRequestBody(
+                    "A string in the body holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff): not valid Unicode."
+                ) from None
 
 
 _decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_unique_keys)
@@ -63,6 +90,7 @@ def json_object(request: Request) -> dict[str, Any]:
         raise BadRequestBody("Malformed JSON: extra data after the value.")
     if not isinstance(value, dict):
         raise BadRequestBody(f"The body must be a JSON object, got {type(value).__name__ if value is not None else 'null'}.")
+    _refuse_lone_surrogates(text, value)
     return value
 
 
@@ -75,14 +103,22 @@ def _read_body(request: Request) -> bytes:
     """
     environ = request.environ
     declared = environ.get("CONTENT_LENGTH", "")
-    if declared.isascii() and declared.isdigit() and "HTTP_TRANSFER_ENCODING" not in environ:
-        length = int(declared)
-        limit = request.max_content_length
-        if limit is not None and length > limit:
-            raise RequestEntityTooLarge()
-        return environ["wsgi.input"].read(length) if length else b""
-    raw = request.get_data(cache=False)
-    _refuse_truncated(request, raw)
+    try:
+        if declared.isascii() and declared.isdigit() and "HTTP_TRANSFER_ENCODING" not in environ:
+            length = int(declared)
+            limit = request.max_content_length
+            if limit is not None and length > limit:
+                raise RequestEntityTooLarge()
+            return environ["wsgi.input"].read(length) if length else b""
+        raw = request.get_data(cache=False)
+        _refuse_truncated(request, raw)
+    except HTTPException:
+        raise
+    except Exception as exc:
+        # The WSGI server's body reader gave up: malformed chunked framing (gunicorn raises its own parse
+        # errors, InvalidChunkSize, ChunkMissingTerminator, from the stream), or a client that went away.
+        # Reading client bytes failing is the client's fault whatever the server's exception types.
+        raise BadRequest(f"The request body could not be read: {exc}") from exc
     return raw
 
 

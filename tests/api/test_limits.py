@@ -336,3 +336,28 @@ def test_an_integer_past_pythons_digit_limit_is_a_400_not_a_500(client):
     body = '{"hardware": {"accelerator": "nvidia-a100-sxm4-80gb"}, "accelerator_hours": 100, "runs": ' + "9" * 5000 + "}"
     problem = _assert_problem(client.post("/v1/estimates/training", data=body, content_type="application/json"), 400)
     assert "too many digits" in problem["detail"]
+
+
+@pytest.mark.parametrize("url,raw", [
+    pytest.param("/v1/estimates/training", '{"hardware": {"accelerator": "\\ud800"}}', id="estimate-value"),
+    pytest.param("/v1/estimates/batch", '{"items": [{"id": "\\ud800", "kind": "training", "workload": {}}]}', id="batch-id"),
+    pytest.param("/v1/estimates/batch",
+                 '{"items": [{"id": "a", "kind": "training", "workload": {"hardware": {"accelerator": "x\\udfffx"}}}]}',
+                 id="batch-workload-low-half"),
+    pytest.param("/v1/compare", '{"kind": "training", "scenarios": [{"name": "\\uDBFF", "workload": {}}]}', id="compare-name"),
+    pytest.param("/v1/recommendations", '{"kind": "training", "workload": {"\\ud83d": 1}}', id="key-high-half-alone"),
+    pytest.param("/v1/compare", '{"kind": "training", "scenarios": [{"name": "\\ude00\\ud83d", "workload": {}}]}',
+                 id="pair-in-the-wrong-order"),
+])
+def test_an_unpaired_surrogate_escape_is_a_400(client, url, raw):
+    # Python's json accepts "\ud800" and gives a string that cannot be encoded as UTF-8; an answer echoing
+    # it (a batch item's id, a scenario's name) then failed with a 500.
+    body = _assert_problem(client.post(url, data=raw.encode(), content_type="application/json"), 400)
+    assert "surrogate" in body["detail"]
+
+
+def test_a_surrogate_pair_is_ordinary_text(client):
+    raw = '{"items": [{"id": "\\ud83d\\ude00 and \\\\ud800 (an escaped backslash)", "kind": "training", "workload": {}}]}'
+    response = client.post("/v1/estimates/batch", data=raw.encode(), content_type="application/json")
+    assert response.status_code == 200  # the item itself is a 422 (no hardware), answered with its id
+    assert response.get_json()["items"][0]["id"] == "\U0001F600 and \\ud800 (an escaped backslash)"

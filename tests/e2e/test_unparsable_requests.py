@@ -45,3 +45,28 @@ def test_an_unparsable_request_gets_a_closing_problem(server, request_bytes, sta
     assert problem["type"] == "urn:genai-footprint:problem:" + HTTPStatus(status).phrase.lower().replace(" ", "-")
     assert detail_part in problem["detail"]
     assert server.metric("genai_footprint_client_errors_total", reason="unparsable") >= 1
+
+
+@pytest.mark.parametrize("chunked_body,detail_part", [
+    pytest.param(b"zz\r\n{}\r\n0\r\n\r\n", "Invalid chunk size", id="size-not-hex"),
+    pytest.param(b"-2\r\n{}\r\n0\r\n\r\n", "Invalid chunk size", id="negative-size"),
+    pytest.param(b"0x2\r\n{}\r\n0\r\n\r\n", "Invalid chunk size", id="size-with-0x"),
+    pytest.param(b" 2\r\n{}\r\n0\r\n\r\n", "Invalid chunk size", id="size-after-a-space"),
+    pytest.param(b"2\r\n{}XX0\r\n\r\n", "", id="data-without-its-crlf"),
+    pytest.param(b"2\r\n{}\r\n0\r\nBad Trailer\r\n\r\n", "", id="malformed-trailer"),
+])
+def test_a_malformed_chunked_body_is_a_400_not_a_500(server, chunked_body, detail_part):
+    # gunicorn parses a chunked body only as the app reads it, and raises its own parse errors from the
+    # stream: the app answers them as the client's fault (a 500 before).
+    with connect(server) as sock:
+        sock.sendall(
+            b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" + chunked_body
+        )
+        status_line, headers, body = read_response(sock)
+    assert status_line.startswith("HTTP/1.1 400 ")
+    assert headers["content-type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert problem["type"].endswith(":bad-request") and problem["status"] == 400
+    assert problem["detail"].startswith("The request body could not be read") and detail_part in problem["detail"]
+    assert not any('"unhandled error"' in line for line in server.log_lines())
