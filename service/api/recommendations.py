@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from flask import Blueprint, current_app, request
 from marshmallow import ValidationError
 
 from ..domain import EstimationError
 from ..domain.recommendations import Recommender, ScenarioOutcome, compare
+from ..domain.recommendations.patch import merge_patch
 from ..schemas.recommendations import CompareRequestSchema, RecommendationRequestSchema, load_workload
 from .body import json_object
-from .problems import estimation_problem_body, validation_problem_body
+from .estimates import REQUEST_LOADERS
+from .problems import estimation_problem_body, flatten_messages, validation_problem_body
 from .responses import json_response
 
 bp = Blueprint("recommendations", __name__)
@@ -35,15 +39,38 @@ def _in_workload(error: EstimationError) -> EstimationError:
     return error
 
 
+def _change_refuser(kind: str, workload_payload: dict[str, Any]) -> Callable[[dict[str, Any]], str | None]:
+    """Why the estimate endpoint would refuse ``workload_payload`` with a change merged in (None: it would not).
+
+    A recommendation's ``change`` is a merge patch the caller applies and re-estimates, so it must stay within
+    the request's bounds (a scaled ``accelerator_hours`` past its maximum, say, would be a 422).
+    """
+    loader = REQUEST_LOADERS[kind]
+
+    def refuse(patch: dict[str, Any]) -> str | None:
+        try:
+            loader.load(merge_patch(workload_payload, patch))
+        except ValidationError as error:
+            path, messages = next(iter(flatten_messages(error.messages).items()))
+            return f"the changed workload would be refused at {path}: {' '.join(messages)}"
+        return None
+
+    return refuse
+
+
 @bp.post("/v1/recommendations")
 def recommendations():
-    data = _RECOMMENDATION_SCHEMA.load(json_object(request))
+    payload = json_object(request)
+    data = _RECOMMENDATION_SCHEMA.load(payload)
     kind, workload = data["kind"], data["workload"]
     try:
         baseline = _estimator().estimate(kind, workload)
     except EstimationError as error:
         raise _in_workload(error) from None
-    result = _recommender().recommend(kind, workload, data["constraints"], data.get("rag_comparison"), baseline=baseline)
+    result = _recommender().recommend(
+        kind, workload, data["constraints"], data.get("rag_comparison"), baseline=baseline,
+        refuse_change=_change_refuser(kind, payload["workload"]),
+    )
     return json_response(result.as_dict())
 
 

@@ -22,7 +22,7 @@ from ..domain.recommendations import (
     Constraints,
     RagComparison,
 )
-from .fields import StrictFloat, choice, non_negative, positive
+from .fields import StrictBoolean, StrictFloat, choice, non_negative, positive
 from .requests import (
     MAX_PARAMETERS_BILLION,
     MAX_REQUESTS,
@@ -43,6 +43,9 @@ from .responses import (
 
 KINDS = ("training", "fine-tuning", "inference")
 MAX_LIST = 500
+#: Lowest accepted constraints.target_utilisation: right-sized capacity is the busy time over it, and a
+#: plan for under 1 % utilisation is not a plan (0 < x < 0.01 would also let the division overflow).
+MIN_TARGET_UTILISATION = 0.01
 
 #: One request schema per kind, reused (marshmallow schemas keep no per-load state).
 WORKLOAD_SCHEMAS = {
@@ -77,15 +80,16 @@ class ConstraintsSchema(Schema):
     regions = _strings("Allowed regions: 'provider:region' (e.g. aws:eu-north-1) or a bare region id (any provider).")
     accelerators = _strings("Accelerator ids a hardware suggestion may use (GET /v1/accelerators).")
     exclude_accelerators = _strings("Accelerator ids a hardware suggestion must not use.")
-    keep_model = fields.Boolean(load_default=False, metadata={"description": "No smaller model (smaller_model is not proposed)."})
-    keep_precision = fields.Boolean(
+    keep_model = StrictBoolean(load_default=False, metadata={"description": "No smaller model (smaller_model is not proposed)."})
+    keep_precision = StrictBoolean(
         load_default=False, metadata={"description": "No quantization, and no QLoRA (4-bit base weights)."}
     )
     max_latency_seconds_per_request = positive(
         1e6, "Inference: candidates whose serving.busy_seconds_per_request (central value) exceeds this are not proposed."
     )
     target_utilisation = StrictFloat(
-        validate=validate.Range(min=0, min_inclusive=False, max=1),
+        # A floor, not just > 0: right-sizing divides the busy time by it (5e-324 overflowed to an out-of-range 422).
+        validate=validate.Range(min=MIN_TARGET_UTILISATION, max=1),
         load_default=DEFAULT_TARGET_UTILISATION,
         metadata={
             "description": "Mean utilisation right-sized dedicated replicas are planned for (headroom for peaks); "
@@ -102,7 +106,8 @@ class ConstraintsSchema(Schema):
 
 
 class RagComparisonSchema(Schema):
-    expected_requests = positive(MAX_REQUESTS, "Requests the fine-tuned model will serve.", required=True)
+    # At least one request: per-request figures divide by it (5e-324 overflowed to an out-of-range 422).
+    expected_requests = positive(MAX_REQUESTS, "Requests the fine-tuned model will serve (at least 1).", minimum=1.0, required=True)
     input_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Prompt tokens per request; default as for inference.")
     output_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Generated tokens per request; default as for inference.")
     retrieved_tokens_per_request = non_negative(
@@ -278,7 +283,7 @@ class RecommendationResponseSchema(Schema):
 
 class MetricDeltaSchema(Schema):
     absolute = fields.Float(required=True, metadata={"description": "Scenario - first scenario (central values)."})
-    percent = fields.Float(required=True, allow_none=True, metadata={"description": "Of the first scenario; null if it is 0."})
+    percent = fields.Float(required=True, allow_none=True, metadata={"description": "Of the first scenario; null if it is 0 or the ratio is too large to represent."})
 
 
 class DeltaSchema(Schema):

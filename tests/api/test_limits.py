@@ -361,3 +361,39 @@ def test_a_surrogate_pair_is_ordinary_text(client):
     response = client.post("/v1/estimates/batch", data=raw.encode(), content_type="application/json")
     assert response.status_code == 200  # the item itself is a 422 (no hardware), answered with its id
     assert response.get_json()["items"][0]["id"] == "\U0001F600 and \\ud800 (an escaped backslash)"
+
+
+FINE_TUNING = {"model": {"preset": "llama-3.1-8b"}, "method": "full", "dataset_tokens_million": 100,
+               "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 4}}
+DEDICATED = {"model": {"preset": "llama-3.1-8b"}, "hardware": {"accelerator": "nvidia-h100-sxm5-80gb"}, "requests": 1,
+             "deployment": {"mode": "dedicated", "replicas": 10_000_000, "hours": 10_000_000}}
+
+
+@pytest.mark.parametrize("body,path", [
+    pytest.param({"kind": "fine-tuning", "workload": FINE_TUNING, "rag_comparison": {"expected_requests": 5e-324}},
+                 "rag_comparison.expected_requests", id="rag-comparison-requests-below-one"),
+    pytest.param({"kind": "inference", "workload": DEDICATED, "constraints": {"target_utilisation": 5e-324}},
+                 "constraints.target_utilisation", id="target-utilisation-below-one-percent"),
+    pytest.param({"kind": "fine-tuning", "workload": FINE_TUNING, "constraints": {"keep_model": "yes"}},
+                 "constraints.keep_model", id="keep-model-a-string"),
+    pytest.param({"kind": "fine-tuning", "workload": FINE_TUNING, "constraints": {"keep_precision": 1}},
+                 "constraints.keep_precision", id="keep-precision-a-number"),
+])
+def test_recommendation_options_are_validated_with_their_path(client, body, path):
+    # Found by an adversarial run: the first two passed validation and overflowed to an out-of-range 422
+    # without a field path; the booleans took marshmallow's lenient truthy strings.
+    problem = _assert_problem(client.post("/v1/recommendations", json=body), 422)
+    assert list(problem["errors"]) == [path]
+
+
+def test_a_compare_percent_too_large_to_represent_is_null(client):
+    tiny = {"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "power_w": 1e-300, "host_overhead_fraction": 0},
+            "accelerator_hours": 1, "include_embodied": False,
+            "datacenter": {"pue": 1, "carbon_intensity_gco2e_per_kwh": 5000, "wue_l_per_kwh": 50}}
+    huge = {"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "power_w": 10000, "host_overhead_fraction": 5},
+            "accelerator_hours": 1e11, "datacenter": {"pue": 5, "carbon_intensity_gco2e_per_kwh": 5000, "wue_l_per_kwh": 50}}
+    body = {"kind": "training", "scenarios": [{"name": "tiny", "workload": tiny}, {"name": "huge", "workload": huge}]}
+    response = client.post("/v1/compare", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    energy = response.get_json()["scenarios"][1]["delta"]["energy_kwh"]
+    assert energy["percent"] is None and energy["absolute"] > 0

@@ -212,3 +212,29 @@ def test_twenty_scenarios_are_accepted(client):
     body = _post(client, "/v1/compare", {"kind": "inference", "scenarios": scenarios}).get_json()
     assert len(body["scenarios"]) == 20
     assert body["scenarios"][1]["delta"]["energy_kwh"]["absolute"] >= 0
+
+
+#: Workloads at the edge of the input bounds, where a scaled change would step past one (found by an
+#: adversarial run: each offered a change the estimate endpoint then refused with a 422).
+EDGE_WORKLOADS = {
+    "accelerator-hours-at-maximum": ("training", {"hardware": {"accelerator": "nvidia-gb200"}, "accelerator_hours": 1e11}),
+    "duration-at-minimum": ("training", {"hardware": {"accelerator": "nvidia-t4", "count": 1}, "duration_hours": 1e-6}),
+    "count-at-maximum": ("training", {"hardware": {"accelerator": "nvidia-b200", "count": 10_000_000}, "duration_hours": 1}),
+}
+
+
+@pytest.mark.parametrize("name", EDGE_WORKLOADS)
+def test_every_change_offered_can_be_applied_and_re_estimated(client, name):
+    kind, workload = EDGE_WORKLOADS[name]
+    body = _post(client, "/v1/recommendations", {"kind": kind, "workload": workload}).get_json()
+    for rec in body["recommendations"]:
+        again = _post(client, f"/v1/estimates/{kind}", merge_patch(workload, rec["change"]))
+        assert again.status_code == 200, (rec["code"], rec["change"], again.get_json())
+        assert again.get_json()["emissions_kgco2e"]["value"] == pytest.approx(rec["estimate"]["emissions_kgco2e"]["value"], rel=1e-12)
+
+
+def test_a_change_past_an_input_bound_becomes_a_note(client):
+    kind, workload = EDGE_WORKLOADS["accelerator-hours-at-maximum"]
+    body = _post(client, "/v1/recommendations", {"kind": kind, "workload": workload}).get_json()
+    refused = [n for n in body["notes"] if "would be refused at accelerator_hours" in n["reason"]]
+    assert refused and all(n["code"] == "efficient_hardware" for n in refused)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +23,17 @@ class ScenarioOutcome:
 
 
 def delta(first: Estimate, other: Estimate) -> dict[str, dict[str, float | None]]:
-    """Central-value difference ``other - first`` per metric, absolute and in percent of ``first``."""
+    """Central-value difference ``other - first`` per metric, absolute and in percent of ``first``.
+
+    The percentage is None when ``first`` is 0, or so small beside ``other`` that the ratio is past the largest
+    float (each scenario on its own is a valid estimate; their ratio need not be representable).
+    """
     out: dict[str, dict[str, float | None]] = {}
     for metric in _METRICS:
         a = getattr(first.footprint, metric).value
         b = getattr(other.footprint, metric).value
-        out[metric] = {"absolute": b - a, "percent": (100.0 * (b - a) / a) if a > 0 else None}
+        percent = 100.0 * (b - a) / a if a > 0 else None
+        out[metric] = {"absolute": b - a, "percent": percent if percent is not None and math.isfinite(percent) else None}
     return out
 
 

@@ -1,7 +1,8 @@
 """Quantified recommendations: each candidate change is re-estimated with the same engine as the baseline.
 
 Changed requests are derived from the validated baseline with :func:`apply_patch` (``dataclasses.replace``),
-never re-validated, so ranking all 144 regions costs 144 estimator calls (~100 us each) and nothing more.
+never re-validated here, so ranking all 144 regions costs 144 estimator calls (~100 us each); the caller may
+pass ``refuse_change`` to keep out changes its own input bounds would refuse (the API does).
 
 One generator per recommendation code, grouped by what they change: :mod:`.location`, :mod:`.hardware`,
 :mod:`.training` and :mod:`.inference`. All share the per-request :class:`~.run.RecommendationRun`.
@@ -50,12 +51,15 @@ class Recommender:
         constraints: Constraints | None = None,
         rag_comparison: RagComparison | None = None,
         baseline: Estimate | None = None,
+        refuse_change: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> RecommendationResult:
+        """Every applicable saving, largest first. ``refuse_change(patch)`` says why the caller could not apply
+        a change (the API's own validation of the changed workload); such candidates become notes."""
         constraints = constraints or Constraints()
         self._check_constraints(constraints)
         if baseline is None:
             baseline = self.estimator.estimate(kind, request)
-        run = RecommendationRun(self.estimator, kind, request, constraints, baseline, rag_comparison)
+        run = RecommendationRun(self.estimator, kind, request, constraints, baseline, rag_comparison, refuse_change)
         for code in CODES_BY_KIND[kind]:
             GENERATORS[code](run)
         ranked = sorted(run.found, key=lambda r: (-r.savings.emissions_kgco2e.value, r.code, r.variant))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..assumptions import Ledger
 from ..errors import EstimationError
@@ -63,8 +63,12 @@ class RecommendationRun:
         constraints: Constraints,
         baseline: Estimate,
         rag_comparison: RagComparison | None = None,
+        refuse_change: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> None:
         self.estimator = estimator
+        #: Why the caller could not apply a change (None: it can). The domain knows no input bounds; the API
+        #: passes its own validation, so that every ``change`` offered can be applied and re-estimated.
+        self.refuse_change = refuse_change
         self.catalog = estimator.catalog
         self.kind = kind
         self.request = request
@@ -91,6 +95,11 @@ class RecommendationRun:
         patch = prune_patch(self.request, patch)
         if not patch:
             return None
+        if self.refuse_change is not None:
+            reason = self.refuse_change(patch)
+            if reason is not None:
+                self.note(code, subject, reason)
+                return None
         changed = apply_patch(self.request, patch)
         try:
             estimate = self.estimator.estimate(self.kind, changed)
