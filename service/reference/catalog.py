@@ -633,15 +633,39 @@ class Catalog:
             for c in self.countries.values():
                 candidates.setdefault(c.name.lower(), c.iso2)
                 candidates[c.iso2.lower()] = c.iso2
-        matches = difflib.get_close_matches(query, list(candidates), n=max(limit * 3, 10), cutoff=0.6)
+        if kind == "country" and query in _COUNTRY_ALIASES:
+            candidates[query] = _COUNTRY_ALIASES[query]
+        # First the ids that contain the query, ignoring punctuation ("h100" -> nvidia-h100-*, "p4d" ->
+        # p4d.24xlarge, "gpt3" -> gpt-3-175b): a prefix of an id is how people abbreviate it, and difflib's
+        # similarity ranks short unrelated ids higher (nvidia-h100 was closest to nvidia-a10). Shortest first,
+        # then the most similar spellings.
+        squashed = _squash(query)
+        containing = (
+            sorted((t for t in candidates if squashed in _squash(t)), key=lambda t: (len(t), t))
+            if len(squashed) >= _MIN_CONTAINED_QUERY
+            else []
+        )
+        similar = difflib.get_close_matches(query, list(candidates), n=max(limit * 3, 10), cutoff=0.6)
         out: list[str] = []
-        for match in matches:
+        for match in (*containing, *similar):
             ident = candidates[match]
             if ident not in out:
                 out.append(ident)
             if len(out) == limit:
                 break
         return out
+
+
+#: Country codes people use that are not the ISO 3166-1 alpha-2 code (UK is reserved for the United Kingdom,
+#: whose code is GB; EL is the EU's code for Greece).
+_COUNTRY_ALIASES = {"uk": "GB", "el": "GR"}
+#: Shorter queries would be contained in too many ids to be a useful suggestion.
+_MIN_CONTAINED_QUERY = 2
+
+
+def _squash(text: str) -> str:
+    """Lower-case letters and digits only: how ids are compared when one may contain the other."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _read_files(data_dir: Path | None) -> dict[str, bytes]:

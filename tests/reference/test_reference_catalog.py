@@ -297,6 +297,31 @@ def test_suggest_finds_close_id(catalog: Catalog, kind: str, unknown: str, expec
     assert expected in catalog.suggest(kind, unknown)
 
 
+@pytest.mark.parametrize(
+    ("kind", "unknown", "expected"),
+    [
+        ("accelerator", "nvidia-h100", {"nvidia-h100-nvl-94gb", "nvidia-h100-pcie-80gb", "nvidia-h100-sxm5-80gb"}),
+        ("accelerator", "H100", {"nvidia-h100-nvl-94gb", "nvidia-h100-pcie-80gb", "nvidia-h100-sxm5-80gb"}),
+        ("accelerator", "nvidia-a100", {"nvidia-a100-pcie-40gb", "nvidia-a100-pcie-80gb", "nvidia-a100-sxm4-40gb"}),
+        ("accelerator", "b200", {"nvidia-b200", "nvidia-gb200"}),
+        ("accelerator", "l40", {"nvidia-l40s"}),
+        ("instance", "p4d", {"p4d.24xlarge", "p4de.24xlarge"}),
+        ("instance", "g6e", {"g6e.xlarge", "g6e.2xlarge", "g6e.4xlarge"}),
+        ("model", "gpt3", {"gpt-3-175b"}),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_suggest_offers_the_ids_an_abbreviation_is_part_of(catalog: Catalog, kind: str, unknown: str, expected: set) -> None:
+    # An adversarial run found "nvidia-h100" answered with nvidia-a10, nvidia-b200, nvidia-a10g (difflib
+    # similarity alone), and "h100", "p4d" or "gpt3" with nothing.
+    assert set(catalog.suggest(kind, unknown)) == expected
+
+
+def test_suggest_knows_uk_is_gb(catalog: Catalog) -> None:
+    assert catalog.suggest("country", "UK")[0] == "GB"
+    assert catalog.suggest("country", "el")[0] == "GR"
+
+
 def test_suggest_h100_first(catalog: Catalog) -> None:
     assert catalog.suggest("accelerator", "nvidia-h100-sxm-80gb")[0] == "nvidia-h100-sxm5-80gb"
 
