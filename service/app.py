@@ -5,11 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask
+from flask import Flask, Response
 
 from .config import Settings
 from .domain import Estimator
 from .reference import load_catalog
+
+
+class _Response(Response):
+    """No Content-Type unless a body says what it is: every body the service writes names its media type, so
+    the only answers left without one are bodiless (Flask's automatic OPTIONS, a CORS preflight's 204), which
+    were labelled text/html."""
+
+    default_mimetype = None
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -24,7 +32,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = Settings.from_env().merged(config)
     catalog = load_catalog(Path(settings.data_dir) if settings.data_dir else None)
 
-    app = Flask(__name__)
+    # No static folder: the service serves no files (Flask's default /static/<path> route is left out).
+    app = Flask(__name__, static_folder=None)
+    app.response_class = _Response
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["footprint.settings"] = settings
     app.extensions["footprint.estimator"] = Estimator(catalog)

@@ -72,11 +72,28 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+#: A body can hold thousands of unknown keys, or one key of half a megabyte, and each is named back in a 422:
+#: the answer names at most this many field paths (the first in sorted order), each cut to MAX_PATH_CHARS, so
+#: that it stays small whatever was sent (60,000 unknown keys gave a 2.3 MB answer).
+MAX_REPORTED_FIELDS = 50
+MAX_PATH_CHARS = 200
+
+
+def _shown_path(path: str) -> str:
+    return path if len(path) <= MAX_PATH_CHARS else path[:MAX_PATH_CHARS] + "..."
+
+
 def validation_problem_body(error: ValidationError, prefix: str = "") -> dict[str, Any]:
     """422 body; ``prefix`` (e.g. ``workload``) is put in front of every field path."""
-    errors = flatten_messages(error.messages, prefix)
-    fields_list = ", ".join(sorted(errors))
-    return problem_body(422, "validation-error", "Invalid request", f"The request failed validation at: {fields_list}.", errors=errors)
+    flat = flatten_messages(error.messages, prefix)
+    shown = sorted(flat)[:MAX_REPORTED_FIELDS]
+    errors = {_shown_path(path): flat[path] for path in shown}
+    omitted = len(flat) - len(shown)
+    fields_list = ", ".join(errors) + (f" and {omitted} more" if omitted else "")
+    return problem_body(
+        422, "validation-error", "Invalid request", f"The request failed validation at: {fields_list}.",
+        errors=errors, errors_omitted=omitted or None,
+    )
 
 
 def validation_problem(error: ValidationError) -> Response:

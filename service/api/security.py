@@ -122,7 +122,7 @@ def init_security(app: Flask, settings) -> None:
     @app.before_request
     def _preflight_and_auth():
         if _is_preflight():
-            response = Response(status=204)
+            response = app.response_class(status=204)
             if request.headers["Origin"] in allowed_origins:
                 response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
                 response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS

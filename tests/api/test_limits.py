@@ -397,3 +397,18 @@ def test_a_compare_percent_too_large_to_represent_is_null(client):
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     energy = response.get_json()["scenarios"][1]["delta"]["energy_kwh"]
     assert energy["percent"] is None and energy["absolute"] > 0
+
+
+def test_a_422_names_at_most_fifty_fields_and_cuts_long_paths(client):
+    body = {"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 8}, "duration_hours": 10}
+    body |= {f"unknown_{i:05d}": 1 for i in range(5000)} | {"k" * 10_000: 1}
+    problem = _assert_problem(client.post("/v1/estimates/training", json=body), 422)
+    assert len(problem["errors"]) == 50 and problem["errors_omitted"] == 5001 - 50
+    assert max(len(path) for path in problem["errors"]) <= 203
+    assert problem["detail"].endswith(" and 4951 more.")
+    assert len(client.post("/v1/estimates/training", json=body).data) < 10_000
+
+
+def test_a_422_with_few_fields_names_them_all(client):
+    problem = _assert_problem(client.post("/v1/estimates/training", json={"a": 1, "b": 2}), 422)
+    assert {"a", "b"} <= set(problem["errors"]) and "errors_omitted" not in problem

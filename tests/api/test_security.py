@@ -249,3 +249,21 @@ def test_security_headers_on_a_500(monkeypatch):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "/secret/path" not in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_bodiless_answers_claim_no_media_type(cors):
+    # Flask's automatic OPTIONS answer and the CORS preflight carry no body; they were labelled text/html.
+    plain = cors.open("/v1/estimates/training", method="OPTIONS")
+    assert plain.status_code == 200 and plain.data == b"" and "Content-Type" not in plain.headers
+    assert set(plain.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
+    preflight = cors.open(
+        "/v1/estimates/training", method="OPTIONS", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 204 and "Content-Type" not in preflight.headers
+    assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_no_static_file_route(client):
+    # Flask adds /static/<path:filename> unless told not to; the service serves no files.
+    assert not [rule.rule for rule in client.application.url_map.iter_rules() if rule.endpoint == "static"]
+    assert client.get("/static/app.js").status_code == 404
