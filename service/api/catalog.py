@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from flask import Blueprint, current_app, request
+from marshmallow import ValidationError
 
 from ..domain import UnknownReferenceError
 from ..schemas.catalog import (
@@ -73,7 +74,10 @@ _INSTANCE_QUERY = InstanceQuerySchema()
 
 
 def _query(schema) -> dict[str, str]:
-    """The query parameters validated by ``schema`` (unknown ones rejected), values lower-cased."""
+    """The query parameters validated by ``schema`` (unknown or repeated ones rejected), values lower-cased."""
+    repeated = {name: ["Given more than once."] for name, values in request.args.lists() if len(values) > 1}
+    if repeated:  # ?provider=gcp&provider=aws would otherwise mean whichever werkzeug keeps
+        raise ValidationError(repeated)
     return {name: value.lower() for name, value in schema.load(request.args.to_dict()).items()}
 
 
@@ -85,6 +89,7 @@ def list_accelerators():
 
 @bp.get("/v1/accelerators/<accelerator_id>")
 def get_accelerator(accelerator_id: str):
+    _query(_NO_QUERY)
     return _item(_views().accelerators_by_id, accelerator_id, "accelerator", "accelerator", "/v1/accelerators")
 
 
@@ -115,6 +120,7 @@ def list_models():
 
 @bp.get("/v1/models/<model_id>")
 def get_model(model_id: str):
+    _query(_NO_QUERY)
     return _item(_views().models_by_id, model_id, "model", "model preset", "/v1/models")
 
 

@@ -382,13 +382,13 @@ def build_spec() -> APISpec:
         return {"in": "path", "name": name, "required": True, "schema": {"type": "string"}, "description": description, "example": example}
 
     spec.path("/v1/accelerators", operations=_get("catalog", "List accelerators", "AcceleratorList", query={}))
-    accelerator = _get("catalog", "One accelerator", "Accelerator", not_found=True)
+    accelerator = _get("catalog", "One accelerator", "Accelerator", query={}, not_found=True)
     accelerator["get"]["parameters"] = [id_param("accelerator_id", "Accelerator id.", "nvidia-h100-sxm5-80gb")]
     spec.path("/v1/accelerators/{accelerator_id}", operations=accelerator)
     spec.path("/v1/instances", operations=_get("catalog", "List accelerated instance types", "InstanceList", query=InstanceQuerySchema))
     spec.path("/v1/regions", operations=_get("catalog", "List cloud regions with grid intensity, PUE and WUE", "RegionList", query=RegionQuerySchema))
     spec.path("/v1/models", operations=_get("catalog", "List model presets", "ModelPresetList", query={}))
-    model = _get("catalog", "One model preset", "ModelPreset", not_found=True)
+    model = _get("catalog", "One model preset", "ModelPreset", query={}, not_found=True)
     model["get"]["parameters"] = [id_param("model_id", "Model preset id.", "llama-3.1-8b")]
     spec.path("/v1/models/{model_id}", operations=model)
     spec.path("/healthz", operations=_get("health", "Process is alive", "Health", example={"status": "ok"}))

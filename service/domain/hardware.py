@@ -88,7 +88,8 @@ def resolve_model(catalog: Catalog, spec: ModelSpec, ledger: Ledger) -> Resolved
     if active > parameters * (1 + 1e-12):
         raise EstimationError(
             "model.active_parameters_billion",
-            f"active_parameters_billion ({active / BILLION:g}) cannot exceed parameters_billion ({parameters / BILLION:g}).",
+            # 12 significant digits: with :g, 400.00001 against 400 read "(400) cannot exceed (400)".
+            f"active_parameters_billion ({active / BILLION:.12g}) cannot exceed parameters_billion ({parameters / BILLION:.12g}).",
         )
     return ResolvedModel(preset, parameters, active)
 

@@ -80,3 +80,17 @@ def test_health_and_ready(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz").get_json()
     assert ready["status"] == "ready" and ready["counts"]["regions"] == 144
+
+
+@pytest.mark.parametrize("path", ["/v1/accelerators/nvidia-h100-sxm5-80gb?provider=aws", "/v1/models/llama-3.1-8b?x=1"])
+def test_an_item_refuses_query_parameters_as_listings_do(client, path):
+    response = client.get(path)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert list(response.get_json()["errors"]) == [path.split("?")[1].split("=")[0]]
+
+
+def test_a_repeated_query_parameter_is_422_not_first_wins(client):
+    # ?provider=gcp&provider=aws listed the GCP instances alone.
+    response = client.get("/v1/instances?provider=gcp&provider=aws")
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"provider": ["Given more than once."]}

@@ -238,3 +238,16 @@ def test_a_change_past_an_input_bound_becomes_a_note(client):
     body = _post(client, "/v1/recommendations", {"kind": kind, "workload": workload}).get_json()
     refused = [n for n in body["notes"] if "would be refused at accelerator_hours" in n["reason"]]
     assert refused and all(n["code"] == "efficient_hardware" for n in refused)
+
+
+@pytest.mark.parametrize("hardware,path,suggestion", [
+    ({"accelerator": "nvidia-h100"}, "rag_comparison.hardware.accelerator", "nvidia-h100-sxm5-80gb"),
+    ({"instance_type": "p4d"}, "rag_comparison.hardware.instance_type", "p4d.24xlarge"),
+], ids=["accelerator", "instance-type"])
+def test_an_unknown_id_in_rag_comparison_hardware_is_a_422_with_its_path(client, hardware, path, suggestion):
+    # It was a 200 with a note whose path lacked the rag_comparison prefix.
+    body = {**BODIES["fine-tuning"], "rag_comparison": {"expected_requests": 20000, "hardware": hardware}}
+    response = _post(client, "/v1/recommendations", body)
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert list(problem["errors"]) == [path] and suggestion in problem["suggestions"]

@@ -251,3 +251,15 @@ def test_fine_tuning_on_instances_rounds_up_to_whole_instances(estimator):
         FineTuningRequest(model=ModelSpec(preset="llama-1-65b"), method="full", dataset_tokens_million=1, hardware=HardwareSpec(instance_type="p4de.24xlarge"))
     )
     assert estimate.accelerator_count == 24
+
+
+def test_active_parameters_just_over_the_total_are_named_precisely(estimator):
+    request = TrainingRequest(
+        model=ModelSpec(preset="llama-3.1-405b", active_parameters_billion=405.00001),
+        training_tokens_billion=100,
+        hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"),
+    )
+    with pytest.raises(EstimationError) as error:
+        estimator.training(request)
+    # With :g formatting both numbers printed as 405, and the message contradicted itself.
+    assert error.value.message == "active_parameters_billion (405.00001) cannot exceed parameters_billion (405)."

@@ -57,6 +57,8 @@ class Recommender:
         a change (the API's own validation of the changed workload); such candidates become notes."""
         constraints = constraints or Constraints()
         self._check_constraints(constraints)
+        if rag_comparison is not None:
+            self._check_rag_comparison(rag_comparison)
         if baseline is None:
             baseline = self.estimator.estimate(kind, request)
         run = RecommendationRun(self.estimator, kind, request, constraints, baseline, rag_comparison, refuse_change)
@@ -64,6 +66,22 @@ class Recommender:
             GENERATORS[code](run)
         ranked = sorted(run.found, key=lambda r: (-r.savings.emissions_kgco2e.value, r.code, r.variant))
         return RecommendationResult(baseline=baseline, recommendations=ranked, notes=run.notes)
+
+    def _check_rag_comparison(self, rag: RagComparison) -> None:
+        """An unknown id in rag_comparison.hardware is the caller's input error (422), not a skipped candidate."""
+        hardware = rag.hardware
+        if hardware is None:
+            return
+        if hardware.instance_type is not None and hardware.instance_type.lower() not in self.catalog.instances:
+            raise UnknownReferenceError(
+                "rag_comparison.hardware.instance_type", "instance type", hardware.instance_type,
+                self.catalog.suggest("instance", hardware.instance_type), "/v1/instances",
+            )
+        if hardware.accelerator is not None and hardware.accelerator.lower() not in self.catalog.accelerators:
+            raise UnknownReferenceError(
+                "rag_comparison.hardware.accelerator", "accelerator", hardware.accelerator,
+                self.catalog.suggest("accelerator", hardware.accelerator), "/v1/accelerators",
+            )
 
     def _check_constraints(self, c: Constraints) -> None:
         for i, entry in enumerate(c.regions or ()):

@@ -145,7 +145,9 @@ def retrieval_instead_of_fine_tuning(run: RecommendationRun) -> None:
         serve_rag = run.estimator.inference(with_rag)
         rag_fixed = run.estimator.inference(apply_patch(with_rag, {"requests": 0.0})).footprint.emissions_kgco2e.value
     except EstimationError as error:
-        run.note(code, "rag_comparison", f"{error.field}: {error.message}")
+        # A hardware figure the caller's rag_comparison.hardware lacks (no published power, say) is named there.
+        field = f"rag_comparison.{error.field}" if rag.hardware is not None and error.field.startswith("hardware") else error.field
+        run.note(code, "rag_comparison", f"{field}: {error.message}")
         return
     n = rag.expected_requests
     ft_kg = run.baseline.footprint.emissions_kgco2e.value
