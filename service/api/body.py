@@ -30,7 +30,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise BadRequestBody(f"Duplicate key '{key[:60]}' in a JSON object.")
+                # backslashreplace: the key may hold an unpaired surrogate, which the answer could not carry.
+                shown = key[:60].encode("utf-8", "backslashreplace").decode("utf-8")
+                raise BadRequestBody(f"Duplicate key '{shown}' in a JSON object.")
             seen.add(key)
     return result
 

@@ -96,6 +96,12 @@ def get_accelerator(accelerator_id: str):
 @bp.get("/v1/instances")
 def list_instances():
     query = _query(_INSTANCE_QUERY)
+    accelerator = query.get("accelerator")
+    if accelerator is not None and accelerator not in _views().catalog.accelerators:
+        # A filter naming no accelerator is a typo, not an empty answer.
+        raise UnknownReferenceError(
+            "accelerator", "accelerator", accelerator, _views().catalog.suggest("accelerator", accelerator), "/v1/accelerators"
+        )
     items = [
         i
         for i in _views().instances

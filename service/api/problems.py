@@ -86,9 +86,13 @@ def _shown_path(path: str) -> str:
 def validation_problem_body(error: ValidationError, prefix: str = "") -> dict[str, Any]:
     """422 body; ``prefix`` (e.g. ``workload``) is put in front of every field path."""
     flat = flatten_messages(error.messages, prefix)
-    shown = sorted(flat)[:MAX_REPORTED_FIELDS]
-    errors = {_shown_path(path): flat[path] for path in shown}
-    omitted = len(flat) - len(shown)
+    errors: dict[str, list[str]] = {}
+    for path in sorted(flat):
+        if len(errors) == MAX_REPORTED_FIELDS:
+            break
+        # Paths that read alike once cut are shown once; the others are counted in errors_omitted.
+        errors.setdefault(_shown_path(path), flat[path])
+    omitted = len(flat) - len(errors)
     fields_list = ", ".join(errors) + (f" and {omitted} more" if omitted else "")
     return problem_body(
         422, "validation-error", "Invalid request", f"The request failed validation at: {fields_list}.",

@@ -94,3 +94,11 @@ def test_a_repeated_query_parameter_is_422_not_first_wins(client):
     response = client.get("/v1/instances?provider=gcp&provider=aws")
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"provider": ["Given more than once."]}
+
+
+def test_an_unknown_accelerator_filter_is_a_422_with_suggestions(client):
+    # It was a 200 with no items: a typo looked like "no such instances".
+    response = client.get("/v1/instances?accelerator=nvidia-h100")
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert list(problem["errors"]) == ["accelerator"] and "nvidia-h100-sxm5-80gb" in problem["suggestions"]

@@ -412,3 +412,17 @@ def test_a_422_names_at_most_fifty_fields_and_cuts_long_paths(client):
 def test_a_422_with_few_fields_names_them_all(client):
     problem = _assert_problem(client.post("/v1/estimates/training", json={"a": 1, "b": 2}), 422)
     assert {"a", "b"} <= set(problem["errors"]) and "errors_omitted" not in problem
+
+
+def test_paths_that_read_alike_once_cut_are_counted_not_lost(client):
+    body = {"hardware": {"x" * 300 + str(i): 1 for i in range(3)}}
+    problem = _assert_problem(client.post("/v1/estimates/training", json=body), 422)
+    assert len(problem["errors"]) == 1 and problem["errors_omitted"] == 2
+
+
+def test_a_duplicate_key_with_a_lone_surrogate_is_named_escaped(client):
+    raw = b'{"\\ud800": 1, "\\ud800": 2}'
+    response = client.post("/v1/estimates/training", data=raw, content_type="application/json")
+    problem = _assert_problem(response, 400)
+    assert problem["detail"] == "Duplicate key '\\ud800' in a JSON object."  # a backslash, then ud800
+    response.data.decode("utf-8")  # the answer is valid UTF-8

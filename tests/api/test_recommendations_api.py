@@ -251,3 +251,17 @@ def test_an_unknown_id_in_rag_comparison_hardware_is_a_422_with_its_path(client,
     assert response.status_code == 422
     problem = response.get_json()
     assert list(problem["errors"]) == [path] and suggestion in problem["suggestions"]
+
+
+@pytest.mark.parametrize("countries,suggestion", [(["UK"], "GB"), (["gb", "ZZ"], None)], ids=["uk", "zz-second"])
+def test_an_unknown_country_constraint_is_a_422_with_its_path(client, countries, suggestion):
+    body = {**BODIES["fine-tuning"], "constraints": {"countries": countries}}
+    problem = _post(client, "/v1/recommendations", body).get_json()
+    assert problem["status"] == 422 and list(problem["errors"]) == [f"constraints.countries.{len(countries) - 1}"]
+    assert (suggestion in problem["suggestions"]) if suggestion else problem["suggestions"] == []
+
+
+def test_a_known_country_without_cloud_regions_is_a_note_not_an_error(client):
+    body = {**BODIES["fine-tuning"], "constraints": {"countries": ["ZW"]}}
+    response = _post(client, "/v1/recommendations", body)
+    assert response.status_code == 200

@@ -84,6 +84,11 @@ class Recommender:
             )
 
     def _check_constraints(self, c: Constraints) -> None:
+        for i, code in enumerate(c.countries or ()):
+            if code.upper() not in self.catalog.countries:
+                raise UnknownReferenceError(
+                    f"constraints.countries.{i}", "country", code, self.catalog.suggest("country", code), "ISO 3166-1 alpha-2"
+                )
         for i, entry in enumerate(c.regions or ()):
             provider, _, rid = entry.rpartition(":")
             known = (
