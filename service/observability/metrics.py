@@ -29,9 +29,10 @@ from prometheus_client import multiprocess
 PREFIX = "genai_footprint"
 ESTIMATE_KINDS = ("training", "fine-tuning", "inference")
 #: Why the gunicorn worker (service/serving/worker.py) answered or dropped a client without the app:
-#: its request did not arrive in time (408), it did not read its answer in time, or gunicorn could not parse
-#: its request (400, 414, 431, 501...).
-CLIENT_ERROR_REASONS = ("request_timeout", "response_timeout", "unparsable")
+#: its request did not arrive in time (408), it did not read its answer in time, its request could not be
+#: parsed (400, 414, 431, 501...: gunicorn's parser, or broken chunked framing), or its body was declared over
+#: the size limit (413 before any of it is read).
+CLIENT_ERROR_REASONS = ("request_timeout", "response_timeout", "unparsable", "too_large")
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -95,7 +96,8 @@ def _create() -> _Metrics:
     client_errors = Counter(
         f"{PREFIX}_client_errors",
         "Clients the server answered or dropped before the app saw a request, by reason "
-        "(request_timeout: 408; response_timeout: the answer was not read; unparsable: malformed HTTP).",
+        "(request_timeout: 408; response_timeout: the answer was not read; unparsable: malformed HTTP; "
+        "too_large: a body declared over the size limit, 413).",
         ["reason"],
     )
     build_info = Gauge(

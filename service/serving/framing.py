@@ -2,10 +2,17 @@
 
 The worker (``service.serving.worker``) reads requests without blocking and hands one to a thread only once
 this module says it is complete, so a slow client never holds a thread. The judgement is deliberately
-one-sided: anything unusual (bare-LF line endings, folded or malformed header lines, conflicting lengths, a
-transfer coding other than chunked, a head or body over the limits) is ``HAND_OVER`` at once, and gunicorn's
+one-sided: anything unusual in the head (bare-LF line endings, folded or malformed header lines, conflicting
+lengths, a transfer coding other than chunked, a head over the limit) is ``HAND_OVER`` at once, and gunicorn's
 own parser then decides, exactly as it would have without this module. Only a request that is well formed
 so far and still short of its end is ``WAIT``: a mistake here can delay a request, never change its meaning.
+
+Two kinds of body are answered by the worker itself instead, because gunicorn parses a body only as the
+application reads it, in a thread, with blocking reads: a body declared (or grown) larger than the limit is
+``TOO_LARGE`` (413), and broken chunked framing (RFC 9112 7.1: a chunk-size line that is not hex or not
+CRLF-ended, chunk data not followed by CRLF) is ``MALFORMED`` (400). Handed over, a client that declared a
+2 MiB chunk and then sent a byte every few seconds held a thread for as long as it kept sending, and sixteen
+such clients took the whole service down.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ _HEAD_END = b"\r\n\r\n"
 class Readiness(enum.Enum):
     WAIT = "wait"  #: well formed so far, more bytes are needed
     WAIT_CONTINUE = "wait-continue"  #: head complete; the client waits for "100 Continue" before its body
-    HAND_OVER = "hand-over"  #: complete, or for the HTTP parser to judge now (malformed, over a limit)
+    HAND_OVER = "hand-over"  #: complete, or for the HTTP parser to judge now (a malformed head)
+    TOO_LARGE = "too-large"  #: the body is declared or has grown over the limit: answer 413, do not read it
+    MALFORMED = "malformed"  #: the chunked framing is broken: answer 400, no parser can make a request of it
 
 
 def request_readiness(data: bytes | bytearray, max_body_bytes: int) -> Readiness:
@@ -57,8 +66,10 @@ def request_readiness(data: bytes | bytearray, max_body_bytes: int) -> Readiness
         complete = _chunked_body_readiness(data, body_start, max_body_bytes)
     elif lengths is not None:
         length = _content_length(lengths)
-        if length is None or length > max_body_bytes:
-            return Readiness.HAND_OVER
+        if length is None:
+            return Readiness.HAND_OVER  # malformed or conflicting: the parser refuses it
+        if length > max_body_bytes:
+            return Readiness.TOO_LARGE
         complete = Readiness.HAND_OVER if len(data) - body_start >= length else Readiness.WAIT
     else:
         return Readiness.HAND_OVER  # no body (RFC 9112 6.3: a request without either has none)
@@ -103,11 +114,17 @@ def _chunked_body_readiness(data: bytes | bytearray, position: int, max_body_byt
     body_bytes = 0
     while True:
         line_end = data.find(_CRLF, position)
+        if data.find(b"\n", position, line_end if line_end != -1 else len(data)) != -1:
+            return Readiness.MALFORMED  # a chunk-size line ended by a bare LF
         if line_end == -1:
-            return Readiness.WAIT if len(data) - position <= MAX_CHUNK_LINE_BYTES else Readiness.HAND_OVER
-        size_text = bytes(data[position:line_end]).split(b";", 1)[0].strip()
-        if not size_text or len(size_text) > 16 or size_text.strip(b"0123456789abcdefABCDEF"):
-            return Readiness.HAND_OVER
+            return Readiness.WAIT if len(data) - position <= MAX_CHUNK_LINE_BYTES else Readiness.MALFORMED
+        size_text, extension, _ = bytes(data[position:line_end]).partition(b";")
+        if extension:
+            size_text = size_text.rstrip(b" \t")  # RFC 9112 7.1.1: whitespace before a chunk extension only
+        if not size_text or size_text.strip(b"0123456789abcdefABCDEF"):
+            return Readiness.MALFORMED  # RFC 9112 7.1: chunk-size = 1*HEXDIG (no sign, space, "0x" or "_")
+        if len(size_text.lstrip(b"0")) > 16:
+            return Readiness.TOO_LARGE  # 2**64 bytes or more
         size = int(size_text, 16)
         position = line_end + 2
         if size == 0:
@@ -118,9 +135,9 @@ def _chunked_body_readiness(data: bytes | bytearray, position: int, max_body_byt
             return Readiness.WAIT if len(data) - position <= MAX_HEAD_BYTES else Readiness.HAND_OVER
         body_bytes += size
         if body_bytes > max_body_bytes:
-            return Readiness.HAND_OVER
+            return Readiness.TOO_LARGE
         if len(data) < position + size + 2:
             return Readiness.WAIT
         if data[position + size : position + size + 2] != _CRLF:
-            return Readiness.HAND_OVER
+            return Readiness.MALFORMED  # chunk data longer than its size, or not followed by CRLF
         position += size + 2

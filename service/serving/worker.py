@@ -13,8 +13,11 @@ for work that is ready:
 * **A client has ``client_timeout`` seconds** (``FOOTPRINT_CLIENT_TIMEOUT``, default 10) to send its whole
   request, from the moment its connection is accepted or a kept-alive connection shows a new request. Then
   it gets ``408`` problem+json and the connection closes; a connection that sent nothing is just closed.
+* **A body over the size limit, or with broken chunked framing, is answered by the poller** (413 or 400, then a
+  lingering close): handed to a thread, gunicorn would read it there with blocking calls, for as long as the
+  client kept trickling bytes.
 * **Blocking calls left in threads are bounded by the same timeout**: a response to a client that does not
-  read it, or a request handed over unfinished because it is over a limit (``_TimedSocket``).
+  read it, or a head handed over unfinished because it is over the head limit (``_TimedSocket``).
 * **Memory stays bounded**: the buffers of unfinished requests share a budget of ``BUFFERED_BODIES`` bodies
   of the largest size; past it, connections that already hold ``RECV_BYTES`` wait until it frees up, while
   ordinary small requests are still read.
@@ -137,6 +140,14 @@ class BufferingThreadWorker(ThreadWorker):
         # the worker's signal handlers (after init_process's own start) a SIGTERM would be lost.
         return _request_timeout_response(self.client_timeout)
 
+    @cached_property
+    def refusals(self) -> dict[Readiness, tuple[str, bytes]]:
+        """The answers to a body the worker refuses itself (framing module doc), with their metric reason."""
+        return {
+            Readiness.TOO_LARGE: ("too_large", _too_large_response(self.max_body_bytes)),
+            Readiness.MALFORMED: ("unparsable", _malformed_chunks_response()),
+        }
+
     # -- connections in -----------------------------------------------------------------------------------
     def accept(self, listener: socket.socket) -> None:
         try:
@@ -202,12 +213,26 @@ class BufferingThreadWorker(ThreadWorker):
             self._stop_receiving(conn)
             conn.data_ready = True  # gthread's handle() then skips its own wait for data
             super().enqueue_req(conn)
+        elif readiness is Readiness.TOO_LARGE or readiness is Readiness.MALFORMED:
+            self._refuse(conn, readiness)
         elif readiness is Readiness.WAIT_CONTINUE and not conn.continue_sent:
             conn.continue_sent = True
             try:
                 conn.sock.send(CONTINUE)  # 25 bytes into an idle socket's empty send buffer
             except OSError:
                 self._close(conn)
+
+    def _refuse(self, conn: BufferedConn, readiness: Readiness) -> None:
+        """Answer a body that is over the limit or malformed from the poller, and close: handed to a thread, it
+        would be read there with blocking calls for as long as the client kept sending."""
+        reason, response = self.refusals[readiness]
+        _count_client_error(reason)
+        self.log.info("%s: %s body refused (%s), connection closed", _peer(conn.client), readiness.value, reason)
+        try:
+            conn.sock.send(response)  # a few hundred bytes into a socket the client has not been sent anything on
+        except OSError:
+            pass
+        self._close(conn, graceful=True)  # lingering: the client may still be sending the body
 
     def _unregister(self, conn: BufferedConn) -> None:
         if conn.registered:
@@ -337,6 +362,22 @@ def _request_timeout_response(client_timeout: float) -> bytes:
         408,
         "Request Timeout",
         f"The request did not arrive in full within {client_timeout:g} s (FOOTPRINT_CLIENT_TIMEOUT).",
+    )
+
+
+def _too_large_response(max_body_bytes: int) -> bytes:
+    """The 413 the application gives (service.api.problems), for a body the worker refuses before any thread."""
+    return problem_http_response(
+        413, "Request Entity Too Large", f"The request body is larger than the limit of {max_body_bytes} bytes."
+    )
+
+
+def _malformed_chunks_response() -> bytes:
+    return problem_http_response(
+        400,
+        "Bad Request",
+        "The chunked request body is malformed (RFC 9112 section 7.1): each chunk is a hexadecimal size, CRLF, "
+        "that many bytes and CRLF; the last has size 0.",
     )
 
 

@@ -7,6 +7,7 @@ the security headers, the status gunicorn chose, and the standard reason phrase.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from rawhttp import connect, read_response
@@ -47,26 +48,37 @@ def test_an_unparsable_request_gets_a_closing_problem(server, request_bytes, sta
     assert server.metric("genai_footprint_client_errors_total", reason="unparsable") >= 1
 
 
+#: What the worker answers itself (service/serving/framing.py): broken chunk framing, before any thread.
+FRAMING = "The chunked request body is malformed (RFC 9112 section 7.1)"
+#: What the application answers when gunicorn's parser fails while it reads a whole body (a bad trailer).
+UNREADABLE = "The request body could not be read"
+
+
 @pytest.mark.parametrize("chunked_body,detail_part", [
-    pytest.param(b"zz\r\n{}\r\n0\r\n\r\n", "Invalid chunk size", id="size-not-hex"),
-    pytest.param(b"-2\r\n{}\r\n0\r\n\r\n", "Invalid chunk size", id="negative-size"),
-    pytest.param(b"0x2\r\n{}\r\n0\r\n\r\n", "Invalid chunk size", id="size-with-0x"),
-    pytest.param(b" 2\r\n{}\r\n0\r\n\r\n", "Invalid chunk size", id="size-after-a-space"),
-    pytest.param(b"2\r\n{}XX0\r\n\r\n", "", id="data-without-its-crlf"),
-    pytest.param(b"2\r\n{}\r\n0\r\nBad Trailer\r\n\r\n", "", id="malformed-trailer"),
+    pytest.param(b"zz\r\n{}\r\n0\r\n\r\n", FRAMING, id="size-not-hex"),
+    pytest.param(b"-2\r\n{}\r\n0\r\n\r\n", FRAMING, id="negative-size"),
+    pytest.param(b"0x2\r\n{}\r\n0\r\n\r\n", FRAMING, id="size-with-0x"),
+    pytest.param(b" 2\r\n{}\r\n0\r\n\r\n", FRAMING, id="size-after-a-space"),
+    pytest.param(b"2\r\n{}XX0\r\n\r\n", FRAMING, id="data-without-its-crlf"),
+    pytest.param(b"2\n{}\n0\n\n", FRAMING, id="bare-lf-lines"),
+    pytest.param(b"2\r\n{}\r\n0\r\nBad Trailer\r\n\r\n", UNREADABLE, id="malformed-trailer"),
 ])
 def test_a_malformed_chunked_body_is_a_400_not_a_500(server, chunked_body, detail_part):
-    # gunicorn parses a chunked body only as the app reads it, and raises its own parse errors from the
-    # stream: the app answers them as the client's fault (a 500 before).
+    # It was a 500 (gunicorn's parse error raised into the app), and a bare-LF chunk line waited 10 s for a 408.
+    started = time.monotonic()
     with connect(server) as sock:
         sock.sendall(
             b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n" + chunked_body
         )
         status_line, headers, body = read_response(sock)
-    assert status_line.startswith("HTTP/1.1 400 ")
+        assert sock.recv(1) == b""  # the connection is closed after it
+    assert time.monotonic() - started < 2
+    assert status_line.split()[:2] == ["HTTP/1.1", "400"]
     assert headers["content-type"] == "application/problem+json"
     problem = json.loads(body)
     assert problem["type"].endswith(":bad-request") and problem["status"] == 400
-    assert problem["detail"].startswith("The request body could not be read") and detail_part in problem["detail"]
+    assert problem["detail"].startswith(detail_part)
+    if detail_part == FRAMING:
+        assert headers["connection"] == "close"
     assert not any('"unhandled error"' in line for line in server.log_lines())

@@ -11,6 +11,7 @@ import pytest
 from service.serving.framing import MAX_CHUNK_LINE_BYTES, MAX_HEAD_BYTES, Readiness, request_readiness
 
 WAIT, WAIT_CONTINUE, HAND_OVER = Readiness.WAIT, Readiness.WAIT_CONTINUE, Readiness.HAND_OVER
+TOO_LARGE, MALFORMED = Readiness.TOO_LARGE, Readiness.MALFORMED
 LIMIT = 1000
 POST = b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
 
@@ -48,7 +49,7 @@ CASES = [
     ("negative-length", POST + b"Content-Length: -5\r\n\r\n", HAND_OVER),
     ("non-numeric-length", POST + b"Content-Length: five\r\n\r\n", HAND_OVER),
     ("huge-length-digits", POST + b"Content-Length: " + b"9" * 40 + b"\r\n\r\n", HAND_OVER),
-    ("length-over-limit", POST + b"Content-Length: 1001\r\n\r\n", HAND_OVER),
+    ("length-over-limit", POST + b"Content-Length: 1001\r\n\r\n", TOO_LARGE),
     ("length-at-limit", POST + b"Content-Length: 1000\r\n\r\n", WAIT),
     # -- Transfer-Encoding: chunked -------------------------------------------------------------------------------
     ("chunked-complete", POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b'{"a":', b"1}"), HAND_OVER),
@@ -62,11 +63,21 @@ CASES = [
     ("chunked-trailers-complete", POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b"{}", trailers=b"X-T: 1\r\n"), HAND_OVER),
     ("chunked-trailers-partial", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: 1\r\n", WAIT),
     ("chunked-trailers-bare-lf", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: 1\n\n", HAND_OVER),
-    ("chunked-bad-size", POST + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", HAND_OVER),
-    ("chunked-empty-size", POST + b"Transfer-Encoding: chunked\r\n\r\n\r\n", HAND_OVER),
-    ("chunked-data-not-crlf-terminated", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}xx", HAND_OVER),
-    ("chunked-over-limit", POST + b"Transfer-Encoding: chunked\r\n\r\n3e9\r\n", HAND_OVER),
-    ("chunked-size-line-over-limit", POST + b"Transfer-Encoding: chunked\r\n\r\n1;" + b"x" * MAX_CHUNK_LINE_BYTES, HAND_OVER),
+    ("chunked-bad-size", POST + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", MALFORMED),
+    ("chunked-empty-size", POST + b"Transfer-Encoding: chunked\r\n\r\n\r\n", MALFORMED),
+    ("chunked-data-not-crlf-terminated", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}xx", MALFORMED),
+    ("chunked-over-limit", POST + b"Transfer-Encoding: chunked\r\n\r\n3e9\r\n", TOO_LARGE),
+    ("chunked-size-line-over-limit", POST + b"Transfer-Encoding: chunked\r\n\r\n1;" + b"x" * MAX_CHUNK_LINE_BYTES, MALFORMED),
+    ("chunked-over-limit-over-chunks", POST + b"Transfer-Encoding: chunked\r\n\r\n" + b"1f4\r\n" + b"x" * 500 + b"\r\n1f5\r\n", TOO_LARGE),
+    ("chunked-size-past-2-64", POST + b"Transfer-Encoding: chunked\r\n\r\n10000000000000000\r\n", TOO_LARGE),
+    ("chunked-size-leading-zeros", POST + b"Transfer-Encoding: chunked\r\n\r\n" + b"0" * 20 + b"2\r\n{}\r\n0\r\n\r\n", HAND_OVER),
+    ("chunked-size-signed", POST + b"Transfer-Encoding: chunked\r\n\r\n-2\r\n", MALFORMED),
+    ("chunked-size-0x", POST + b"Transfer-Encoding: chunked\r\n\r\n0x2\r\n", MALFORMED),
+    ("chunked-size-leading-space", POST + b"Transfer-Encoding: chunked\r\n\r\n 2\r\n", MALFORMED),
+    ("chunked-size-trailing-space", POST + b"Transfer-Encoding: chunked\r\n\r\n2 \r\n", MALFORMED),
+    ("chunked-space-before-extension", POST + b"Transfer-Encoding: chunked\r\n\r\n2 ;a=b\r\n{}\r\n0\r\n\r\n", HAND_OVER),
+    ("chunked-size-line-bare-lf", POST + b"Transfer-Encoding: chunked\r\n\r\n2\n{}\n0\n\n", MALFORMED),
+    ("chunked-second-size-line-bare-lf", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\n", MALFORMED),
     ("chunked-and-length", POST + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", HAND_OVER),
     ("gzip-then-chunked", POST + b"Transfer-Encoding: gzip, chunked\r\n\r\n", WAIT),
     ("chunked-not-last", POST + b"Transfer-Encoding: chunked, gzip\r\n\r\n", HAND_OVER),
@@ -77,7 +88,7 @@ CASES = [
     ("expect-continue-body-sent", POST + b"Expect: 100-continue\r\nContent-Length: 2\r\n\r\n{}", HAND_OVER),
     ("expect-continue-chunked", POST + b"Expect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n", WAIT_CONTINUE),
     ("expect-continue-http-1.0", b"POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n", WAIT),
-    ("expect-continue-over-limit", POST + b"Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n", HAND_OVER),
+    ("expect-continue-over-limit", POST + b"Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n", TOO_LARGE),
     ("expect-other", POST + b"Expect: something\r\nContent-Length: 5\r\n\r\n", WAIT),
 ]
 

@@ -285,3 +285,40 @@ def test_gunicorn_error_answers_become_problems(status, gunicorn_reason, title, 
     # The parser's message is the detail; a 500 (an app or configuration fault) says nothing of the internals.
     assert ("limit" in problem["detail"]) is (status != 500)
     assert client_errors("unparsable") - before == counted
+
+
+def read_answer(client: socket.socket) -> tuple[str, dict]:
+    data = b""
+    while chunk := client.recv(65536):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head.split(b"\r\n", 1)[0].decode(), json.loads(body)
+
+
+@pytest.mark.parametrize("request_bytes,status_line,reason,detail_part", [
+    pytest.param(post_head(2_000_000), "HTTP/1.1 413 Request Entity Too Large", "too_large", "limit of 1048576 bytes",
+                 id="content-length-over-the-limit"),
+    pytest.param(post_head(2_000_000)[:-2] + b"Expect: 100-continue\r\n\r\n", "HTTP/1.1 413 Request Entity Too Large",
+                 "too_large", "limit", id="over-the-limit-expecting-100-continue"),
+    pytest.param(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n{",
+                 "HTTP/1.1 413 Request Entity Too Large", "too_large", "limit", id="chunk-over-the-limit"),
+    pytest.param(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 400 Bad Request",
+                 "unparsable", "RFC 9112", id="chunk-size-not-hex"),
+    pytest.param(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\n{}", "HTTP/1.1 400 Bad Request",
+                 "unparsable", "RFC 9112", id="chunk-line-bare-lf"),
+])
+def test_a_body_over_the_limit_or_badly_chunked_is_answered_by_the_poller(harness, request_bytes, status_line, reason, detail_part):
+    # Handed to a thread, these bodies were read there with blocking calls for as long as the client kept
+    # trickling bytes: sixteen clients sending a byte every 2 s after a 2 MiB chunk size took the service down.
+    before = client_errors(reason)
+    client, conn = harness.connect()
+    client.sendall(request_bytes)
+    harness.poll()
+    assert harness.handed_over == [] and conn not in harness.worker.receiving
+    assert conn.sock in harness.worker.lingering  # closed the lingering way: the client may still be sending
+    client.shutdown(socket.SHUT_WR)
+    harness.poll()
+    answer_line, problem = read_answer(client)
+    assert answer_line == status_line and detail_part in problem["detail"]
+    assert problem["status"] == int(status_line.split()[1])
+    assert client_errors(reason) == before + 1
