@@ -7,9 +7,10 @@ lengths, a transfer coding other than chunked, a head over the limit) is ``HAND_
 own parser then decides, exactly as it would have without this module. Only a request that is well formed
 so far and still short of its end is ``WAIT``: a mistake here can delay a request, never change its meaning.
 
-Two kinds of body are answered by the worker itself instead, because gunicorn parses a body only as the
-application reads it, in a thread, with blocking reads: a body declared (or grown) larger than the limit is
-``TOO_LARGE`` (413), and broken chunked framing (RFC 9112 7.1: a chunk-size line that is not hex or not
+Some requests are answered by the worker itself instead, because gunicorn would read the rest of them in
+a thread, with blocking reads: a head (or trailer section) with no end within ``MAX_HEAD_BYTES`` is
+``HEAD_TOO_LARGE`` (431); a body declared (or grown) larger than the limit is ``TOO_LARGE`` (413); broken
+chunked framing (RFC 9112 7.1: a chunk-size line that is not hex or not
 CRLF-ended, chunk data not followed by CRLF) is ``MALFORMED`` (400). Handed over, a client that declared a
 2 MiB chunk and then sent a byte every few seconds held a thread for as long as it kept sending, and sixteen
 such clients took the whole service down.
@@ -19,9 +20,10 @@ from __future__ import annotations
 
 import enum
 
-#: Longest request head (request line and header fields) waited for, in bytes. gunicorn's own limits are
-#: 4,094 bytes for the request line and 100 fields of at most 8,190 bytes; heads larger than this are rare
-#: enough to hand to the parser unfinished (a thread then reads the rest, bounded by the socket timeout).
+#: Longest request head (request line and header fields), or trailer section, accepted, in bytes. gunicorn's
+#: own limits are 4,094 bytes for the request line and 100 fields of at most 8,190 bytes; a head larger than
+#: this is answered 431 by the worker. Handed to the parser unfinished, a thread would read the rest with
+#: blocking calls, and clients trickling a byte every few seconds into 64 KiB heads took the service down.
 MAX_HEAD_BYTES = 65_536
 #: Longest chunk-size line waited for (hex size plus chunk extensions).
 MAX_CHUNK_LINE_BYTES = 1_024
@@ -35,6 +37,7 @@ class Readiness(enum.Enum):
     WAIT_CONTINUE = "wait-continue"  #: head complete; the client waits for "100 Continue" before its body
     HAND_OVER = "hand-over"  #: complete, or for the HTTP parser to judge now (a malformed head)
     TOO_LARGE = "too-large"  #: the body is declared or has grown over the limit: answer 413, do not read it
+    HEAD_TOO_LARGE = "head-too-large"  #: no end of the head (or trailers) within MAX_HEAD_BYTES: answer 431
     MALFORMED = "malformed"  #: the chunked framing is broken: answer 400, no parser can make a request of it
 
 
@@ -52,7 +55,7 @@ def request_readiness(data: bytes | bytearray, max_body_bytes: int) -> Readiness
     if bare_lf != -1 and (head_end == -1 or bare_lf < head_end):
         return Readiness.HAND_OVER  # not CRLF-framed: the parser decides what that is
     if head_end == -1:
-        return Readiness.WAIT if len(data) - start <= MAX_HEAD_BYTES else Readiness.HAND_OVER
+        return Readiness.WAIT if len(data) - start <= MAX_HEAD_BYTES else Readiness.HEAD_TOO_LARGE
     lines = bytes(data[start:head_end]).split(_CRLF)
     fields = _header_fields(lines[1:])
     if fields is None:
@@ -132,7 +135,7 @@ def _chunked_body_readiness(data: bytes | bytearray, position: int, max_body_byt
                 return Readiness.HAND_OVER  # no trailers, or trailers and their empty line
             if data.find(b"\n\n", position) != -1:
                 return Readiness.HAND_OVER  # trailers not CRLF-framed: the parser decides
-            return Readiness.WAIT if len(data) - position <= MAX_HEAD_BYTES else Readiness.HAND_OVER
+            return Readiness.WAIT if len(data) - position <= MAX_HEAD_BYTES else Readiness.HEAD_TOO_LARGE
         body_bytes += size
         if body_bytes > max_body_bytes:
             return Readiness.TOO_LARGE

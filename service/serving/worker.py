@@ -45,7 +45,7 @@ from typing import Any
 from gunicorn import util as gunicorn_util
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from .framing import Readiness, request_readiness
+from .framing import MAX_HEAD_BYTES, Readiness, request_readiness
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 #: Bytes read per readiness event of a connection.
@@ -146,6 +146,7 @@ class BufferingThreadWorker(ThreadWorker):
         return {
             Readiness.TOO_LARGE: ("too_large", _too_large_response(self.max_body_bytes)),
             Readiness.MALFORMED: ("unparsable", _malformed_chunks_response()),
+            Readiness.HEAD_TOO_LARGE: ("unparsable", _head_too_large_response()),
         }
 
     # -- connections in -----------------------------------------------------------------------------------
@@ -213,7 +214,7 @@ class BufferingThreadWorker(ThreadWorker):
             self._stop_receiving(conn)
             conn.data_ready = True  # gthread's handle() then skips its own wait for data
             super().enqueue_req(conn)
-        elif readiness is Readiness.TOO_LARGE or readiness is Readiness.MALFORMED:
+        elif readiness in self.refusals:
             self._refuse(conn, readiness)
         elif readiness is Readiness.WAIT_CONTINUE and not conn.continue_sent:
             conn.continue_sent = True
@@ -369,6 +370,14 @@ def _too_large_response(max_body_bytes: int) -> bytes:
     """The 413 the application gives (service.api.problems), for a body the worker refuses before any thread."""
     return problem_http_response(
         413, "Request Entity Too Large", f"The request body is larger than the limit of {max_body_bytes} bytes."
+    )
+
+
+def _head_too_large_response() -> bytes:
+    return problem_http_response(
+        431,
+        "Request Header Fields Too Large",
+        f"The request head (or trailer section) is larger than {MAX_HEAD_BYTES} bytes.",
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from service.serving.framing import MAX_CHUNK_LINE_BYTES, MAX_HEAD_BYTES, Readiness, request_readiness
 
 WAIT, WAIT_CONTINUE, HAND_OVER = Readiness.WAIT, Readiness.WAIT_CONTINUE, Readiness.HAND_OVER
-TOO_LARGE, MALFORMED = Readiness.TOO_LARGE, Readiness.MALFORMED
+TOO_LARGE, MALFORMED, HEAD_TOO_LARGE = Readiness.TOO_LARGE, Readiness.MALFORMED, Readiness.HEAD_TOO_LARGE
 LIMIT = 1000
 POST = b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
 
@@ -34,7 +34,7 @@ CASES = [
     ("folded-header", b"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", HAND_OVER),
     ("header-without-colon", b"POST / HTTP/1.1\r\nContent-Length 5\r\n\r\n", HAND_OVER),
     ("space-before-colon", b"POST / HTTP/1.1\r\nContent-Length : 5\r\n\r\n", HAND_OVER),
-    ("head-over-limit", b"GET / HTTP/1.1\r\nX: " + b"a" * MAX_HEAD_BYTES, HAND_OVER),
+    ("head-over-limit", b"GET / HTTP/1.1\r\nX: " + b"a" * MAX_HEAD_BYTES, HEAD_TOO_LARGE),
     ("head-at-limit", b"GET / HTTP/1.1\r\nX: " + b"a" * (MAX_HEAD_BYTES - 19), WAIT),
     # -- Content-Length --------------------------------------------------------------------------------------
     ("no-body-post", POST + b"\r\n", HAND_OVER),
@@ -62,6 +62,7 @@ CASES = [
     ("chunked-uppercase-hex", POST + b"Transfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n", HAND_OVER),
     ("chunked-trailers-complete", POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b"{}", trailers=b"X-T: 1\r\n"), HAND_OVER),
     ("chunked-trailers-partial", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: 1\r\n", WAIT),
+    ("chunked-trailers-over-limit", POST + b"Transfer-Encoding: chunked\r\n\r\n0\r\nX: " + b"a" * MAX_HEAD_BYTES, HEAD_TOO_LARGE),
     ("chunked-trailers-bare-lf", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: 1\n\n", HAND_OVER),
     ("chunked-bad-size", POST + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", MALFORMED),
     ("chunked-empty-size", POST + b"Transfer-Encoding: chunked\r\n\r\n\r\n", MALFORMED),

@@ -306,6 +306,8 @@ def read_answer(client: socket.socket) -> tuple[str, dict]:
                  "unparsable", "RFC 9112", id="chunk-size-not-hex"),
     pytest.param(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\n{}", "HTTP/1.1 400 Bad Request",
                  "unparsable", "RFC 9112", id="chunk-line-bare-lf"),
+    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 70_000,
+                 "HTTP/1.1 431 Request Header Fields Too Large", "unparsable", "65536 bytes", id="head-over-the-limit"),
 ])
 def test_a_body_over_the_limit_or_badly_chunked_is_answered_by_the_poller(harness, request_bytes, status_line, reason, detail_part):
     # Handed to a thread, these bodies were read there with blocking calls for as long as the client kept
