@@ -92,13 +92,29 @@ def _header_fields(lines: list[bytes]) -> dict[bytes, list[bytes]] | None:
     return fields
 
 
+#: Stands for a declared length of more than 18 significant digits: over any body limit.
+_HUGE_LENGTH = 10**18
+
+
 def _content_length(values: list[bytes]) -> int | None:
-    """The one declared length; None when absent, malformed or conflicting (the parser refuses those)."""
-    declared = {item.strip() for value in values for item in value.split(b",")}
+    """The one declared length; None when malformed or conflicting (the parser refuses those).
+
+    Digits of any length count, as gunicorn's parser reads them: ``0000000000000000001000`` is 1,000, and 19
+    or more significant digits are over any limit. Handing such a request over as malformed let gunicorn
+    accept it and read (or, after an early answer, drain) its body in a thread, for as long as the client
+    trickled bytes.
+    """
+    declared = set()
+    for value in values:
+        for item in value.split(b","):
+            text = item.strip()
+            if not text.isdigit():
+                return None
+            significant = text.lstrip(b"0")
+            declared.add(int(significant or b"0") if len(significant) <= 18 else _HUGE_LENGTH)
     if len(declared) != 1:
         return None
-    (text,) = declared
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    return declared.pop()
 
 
 def _last_coding(values: list[bytes]) -> bytes:

@@ -178,6 +178,13 @@ class BufferingThreadWorker(ThreadWorker):
         conn.continue_sent = False
         self.receiving[conn] = None
         self.buffered_bytes += len(conn.received)
+        if conn.received:
+            # Pipelined requests left in the parser: judge them before reading more. Reading first took in
+            # up to RECV_BYTES more per request served, so a client pipelining tiny requests filled the buffer
+            # (and the worker) with hundreds of MB no budget counted.
+            self._judge(conn)
+            if conn not in self.receiving:
+                return
         if readable:
             # Usually the whole request is here already: then it goes to a thread at once, without a round
             # trip through the poller (two epoll_ctl calls and a loop iteration saved per kept-alive request).

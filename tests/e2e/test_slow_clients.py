@@ -169,6 +169,7 @@ def test_expect_100_continue_gets_exactly_one_interim_answer(server):
 
 OVERSIZED_HEADS = {
     "content-length": b"Content-Length: 10000000\r\n\r\n{",
+    "content-length-of-19-digits": b"Content-Length: 1000000000000000000\r\n\r\n{",
     "chunk-size": b"Transfer-Encoding: chunked\r\n\r\n200000\r\n{",
 }
 
@@ -190,6 +191,9 @@ TRICKLED = {
     **{name: b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + head
        for name, head in OVERSIZED_HEADS.items()},
     "head": b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"a" * 1000) for i in range(66)),
+    # 1,000 bytes with leading zeros: gunicorn reads it so, and the worker used to hand it over as malformed.
+    "content-length-with-leading-zeros": b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 0000000000000000001000\r\n\r\n{",
 }
 
 

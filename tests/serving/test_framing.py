@@ -48,7 +48,11 @@ CASES = [
     ("conflicting-lengths", POST + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\n{", HAND_OVER),
     ("negative-length", POST + b"Content-Length: -5\r\n\r\n", HAND_OVER),
     ("non-numeric-length", POST + b"Content-Length: five\r\n\r\n", HAND_OVER),
-    ("huge-length-digits", POST + b"Content-Length: " + b"9" * 40 + b"\r\n\r\n", HAND_OVER),
+    ("huge-length-digits", POST + b"Content-Length: " + b"9" * 40 + b"\r\n\r\n", TOO_LARGE),
+    ("length-of-19-digits", POST + b"Content-Length: 1000000000000000000\r\n\r\n{", TOO_LARGE),
+    ("length-with-leading-zeros", POST + b"Content-Length: 0000000000000000000005\r\n\r\n{", WAIT),
+    ("length-with-leading-zeros-complete", POST + b"Content-Length: 0000000000000000000005\r\n\r\n{\"a\":", HAND_OVER),
+    ("equal-lengths-written-differently", POST + b"Content-Length: 5, 05\r\n\r\n{", WAIT),
     ("length-over-limit", POST + b"Content-Length: 1001\r\n\r\n", TOO_LARGE),
     ("length-at-limit", POST + b"Content-Length: 1000\r\n\r\n", WAIT),
     # -- Transfer-Encoding: chunked -------------------------------------------------------------------------------

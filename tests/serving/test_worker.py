@@ -5,6 +5,7 @@ Its behaviour with real clients is tested against gunicorn in tests/e2e/test_slo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 
@@ -324,3 +325,19 @@ def test_a_body_over_the_limit_or_badly_chunked_is_answered_by_the_poller(harnes
     assert answer_line == status_line and detail_part in problem["detail"]
     assert problem["status"] == int(status_line.split()[1])
     assert client_errors(reason) == before + 1
+
+
+def test_pipelined_requests_already_buffered_are_handed_over_before_reading_more(harness):
+    # Found by an adversarial run: the poller read up to RECV_BYTES more for every pipelined request served,
+    # so one client pipelining tiny GETs grew a worker past 500 MB (no budget counted those bytes).
+    client, conn = harness.connect()
+    client.setblocking(False)
+    with contextlib.suppress(BlockingIOError):
+        for _ in range(10_000):  # far more than one read: the socket keeps a backlog the poller must not take
+            client.send(SMALL * 100)
+    harness.poll()
+    assert harness.handed_over == [conn]
+    held = len(conn.received)
+    assert 0 < held <= RECV_BYTES
+    harness.worker.enqueue_req(conn)  # the thread is done with the first request; the rest is still buffered
+    assert harness.handed_over == [conn, conn] and len(conn.received) == held  # nothing more was read
