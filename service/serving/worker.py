@@ -45,7 +45,7 @@ from typing import Any
 from gunicorn import util as gunicorn_util
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from .framing import MAX_HEAD_BYTES, Readiness, request_readiness
+from .framing import MAX_HEAD_BYTES, ChunkProgress, Readiness, request_readiness
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 #: Bytes read per readiness event of a connection.
@@ -81,6 +81,8 @@ class BufferedConn(TConn):
     def __init__(self, cfg: Any, sock: socket.socket, client: Any, server: Any) -> None:
         super().__init__(cfg, sock, client, server)
         self.received = bytearray()
+        #: How far the framing check got through a chunked body of the request being received.
+        self.progress = ChunkProgress()
         self.deadline = 0.0
         self.continue_sent = False
         #: Whether the worker's poller watches the socket (while a request is being received).
@@ -176,6 +178,7 @@ class BufferingThreadWorker(ThreadWorker):
     def _start_receiving(self, conn: BufferedConn, now: float, readable: bool = False) -> None:
         conn.deadline = now + self.client_timeout
         conn.continue_sent = False
+        conn.progress = ChunkProgress()  # a new request: conn.received starts with it
         self.receiving[conn] = None
         self.buffered_bytes += len(conn.received)
         if conn.received:
@@ -216,7 +219,7 @@ class BufferingThreadWorker(ThreadWorker):
             self._judge(conn)
 
     def _judge(self, conn: BufferedConn) -> None:
-        readiness = request_readiness(conn.received, self.max_body_bytes)
+        readiness = request_readiness(conn.received, self.max_body_bytes, conn.progress)
         if readiness is Readiness.HAND_OVER:
             self._stop_receiving(conn)
             conn.data_ready = True  # gthread's handle() then skips its own wait for data

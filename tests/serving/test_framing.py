@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.serving.framing import MAX_CHUNK_LINE_BYTES, MAX_HEAD_BYTES, Readiness, request_readiness
+from service.serving.framing import MAX_CHUNK_LINE_BYTES, MAX_HEAD_BYTES, ChunkProgress, Readiness, request_readiness
 
 WAIT, WAIT_CONTINUE, HAND_OVER = Readiness.WAIT, Readiness.WAIT_CONTINUE, Readiness.HAND_OVER
 TOO_LARGE, MALFORMED, HEAD_TOO_LARGE = Readiness.TOO_LARGE, Readiness.MALFORMED, Readiness.HEAD_TOO_LARGE
@@ -115,3 +115,31 @@ def test_every_proper_prefix_waits_and_the_whole_request_is_handed_over(request_
     for end in range(len(request_bytes)):
         assert request_readiness(request_bytes[:end], LIMIT) in (WAIT, WAIT_CONTINUE), request_bytes[:end]
     assert request_readiness(request_bytes, LIMIT) is HAND_OVER
+
+
+INCREMENTAL = {
+    "many-small-chunks": POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(*[b"x"] * 60),
+    "chunks-with-extensions-and-trailers": POST + b"Transfer-Encoding: chunked\r\n\r\n"
+    + b"3;a=b\r\nabc\r\n2 ;c\r\nde\r\n0\r\nX-T: 1\r\n\r\n",
+    "grows-over-the-limit": POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(*[b"y" * 100] * 11),
+    "breaks-after-good-chunks": POST + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\na\r\n1\r\nb\r\nzz\r\n",
+    "with-a-next-request": POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b"{}", b"[]") + b"GET / HTTP/1.1\r\n",
+}
+
+
+@pytest.mark.parametrize("request_bytes", INCREMENTAL.values(), ids=INCREMENTAL.keys())
+def test_judging_as_bytes_arrive_with_progress_agrees_with_judging_afresh(request_bytes):
+    # The worker keeps a ChunkProgress per request so that each read costs only the chunks it brought (a body
+    # of one-byte chunks made every read re-walk the whole body); the verdicts must not change.
+    progress = ChunkProgress()
+    for end in range(1, len(request_bytes) + 1):
+        prefix = request_bytes[:end]
+        assert request_readiness(prefix, LIMIT, progress) is request_readiness(prefix, LIMIT), end
+
+
+def test_progress_stops_after_the_last_complete_chunk():
+    head = POST + b"Transfer-Encoding: chunked\r\n\r\n"
+    progress = ChunkProgress()
+    data = head + b"3\r\nabc\r\n2\r\nde\r\n4\r\nfg"  # two whole chunks, the third half there
+    assert request_readiness(data, LIMIT, progress) is WAIT
+    assert (progress.position, progress.body_bytes) == (len(head) + len(b"3\r\nabc\r\n2\r\nde\r\n"), 5)
