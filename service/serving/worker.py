@@ -13,9 +13,9 @@ for work that is ready:
 * **A client has ``client_timeout`` seconds** (``FOOTPRINT_CLIENT_TIMEOUT``, default 10) to send its whole
   request, from the moment its connection is accepted or a kept-alive connection shows a new request. Then
   it gets ``408`` problem+json and the connection closes; a connection that sent nothing is just closed.
-* **A body over the size limit, or with broken chunked framing, is answered by the poller** (413 or 400, then a
-  lingering close): handed to a thread, gunicorn would read it there with blocking calls, for as long as the
-  client kept trickling bytes.
+* **A head over 64 KiB, a body over the size limit, or broken chunked framing is answered by the poller** (431,
+  413 or 400, then a lingering close): handed to a thread, gunicorn would read the rest there with blocking
+  calls, for as long as the client kept trickling bytes.
 * **Blocking calls left in threads are bounded by the same timeout**: a response to a client that does not
   read it, or a head handed over unfinished because it is over the head limit (``_TimedSocket``).
 * **Memory stays bounded**: the buffers of unfinished requests share a budget of ``BUFFERED_BODIES`` bodies
@@ -234,16 +234,23 @@ class BufferingThreadWorker(ThreadWorker):
                 self._close(conn)
 
     def _refuse(self, conn: BufferedConn, readiness: Readiness) -> None:
-        """Answer a body that is over the limit or malformed from the poller, and close: handed to a thread, it
-        would be read there with blocking calls for as long as the client kept sending."""
+        """Answer a request the worker refuses itself (an oversized head or body, broken chunked framing), and
+        close: handed to a thread, the rest of it would be read there with blocking calls for as long as the
+        client kept sending."""
         reason, response = self.refusals[readiness]
         _count_client_error(reason)
-        self.log.info("%s: %s body refused (%s), connection closed", _peer(conn.client), readiness.value, reason)
+        self.log.info("%s: %s request refused (%s), connection closed", _peer(conn.client), readiness.value, reason)
+        self._answer_and_close(conn, response)
+
+    def _answer_and_close(self, conn: BufferedConn, response: bytes) -> None:
+        """Send one of the worker's own answers (a few hundred bytes, into a socket nothing was sent on yet),
+        then close the lingering way: a plain close could reset the connection over request bytes still
+        unread and cut the answer off."""
         try:
-            conn.sock.send(response)  # a few hundred bytes into a socket the client has not been sent anything on
+            conn.sock.send(response)
         except OSError:
             pass
-        self._close(conn, graceful=True)  # lingering: the client may still be sending the body
+        self._close(conn, graceful=True)
 
     def _unregister(self, conn: BufferedConn) -> None:
         if conn.registered:
@@ -310,13 +317,9 @@ class BufferingThreadWorker(ThreadWorker):
                     "%s sent %d bytes of a request in %g s (FOOTPRINT_CLIENT_TIMEOUT): 408, connection closed",
                     _peer(conn.client), len(conn.received), self.client_timeout,
                 )
-                try:
-                    conn.sock.send(self.timeout_response)
-                except OSError:
-                    pass
-            # After an answer, a lingering close: a plain one could reset the connection over request bytes
-            # still unread and cut the 408 off.
-            self._close(conn, graceful=bool(conn.received))
+                self._answer_and_close(conn, self.timeout_response)
+            else:
+                self._close(conn)
         for sock, (deadline, _) in list(self.lingering.items()):
             if deadline > now:
                 break
