@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..errors import UnknownReferenceError
+from ..assumptions import Ledger
+from ..errors import EstimationError, UnknownReferenceError
 from ..estimator import Estimator
 from ..footprint import Estimate
+from ..hardware import resolve_hardware
 from .hardware import efficient_hardware
 from .inference import larger_batch, quantization, right_size_capacity, shorter_prompts, smaller_model
 from .location import greener_region
@@ -68,20 +70,20 @@ class Recommender:
         return RecommendationResult(baseline=baseline, recommendations=ranked, notes=run.notes)
 
     def _check_rag_comparison(self, rag: RagComparison) -> None:
-        """An unknown id in rag_comparison.hardware is the caller's input error (422), not a skipped candidate."""
-        hardware = rag.hardware
-        if hardware is None:
+        """An unknown id in rag_comparison.hardware is the caller's input error (422), not a skipped candidate.
+
+        The ids are resolved as any estimate resolves them; other gaps (a figure the accelerator does not
+        publish) stay notes of the retrieval candidate.
+        """
+        if rag.hardware is None:
             return
-        if hardware.instance_type is not None and hardware.instance_type.lower() not in self.catalog.instances:
-            raise UnknownReferenceError(
-                "rag_comparison.hardware.instance_type", "instance type", hardware.instance_type,
-                self.catalog.suggest("instance", hardware.instance_type), "/v1/instances",
-            )
-        if hardware.accelerator is not None and hardware.accelerator.lower() not in self.catalog.accelerators:
-            raise UnknownReferenceError(
-                "rag_comparison.hardware.accelerator", "accelerator", hardware.accelerator,
-                self.catalog.suggest("accelerator", hardware.accelerator), "/v1/accelerators",
-            )
+        try:
+            resolve_hardware(self.catalog, rag.hardware, Ledger())
+        except UnknownReferenceError as error:
+            error.field = f"rag_comparison.{error.field}"
+            raise
+        except EstimationError:
+            pass
 
     def _check_constraints(self, c: Constraints) -> None:
         for i, code in enumerate(c.countries or ()):
