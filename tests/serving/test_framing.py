@@ -14,6 +14,8 @@ WAIT, WAIT_CONTINUE, HAND_OVER = Readiness.WAIT, Readiness.WAIT_CONTINUE, Readin
 TOO_LARGE, MALFORMED, HEAD_TOO_LARGE = Readiness.TOO_LARGE, Readiness.MALFORMED, Readiness.HEAD_TOO_LARGE
 LIMIT = 1000
 POST = b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+#: A POST head whose body is chunked; the rows add the chunks.
+CHUNKED = POST + b"Transfer-Encoding: chunked\r\n\r\n"
 
 
 def chunked(*chunks: bytes, trailers: bytes = b"") -> bytes:
@@ -56,33 +58,33 @@ CASES = [
     ("length-over-limit", POST + b"Content-Length: 1001\r\n\r\n", TOO_LARGE),
     ("length-at-limit", POST + b"Content-Length: 1000\r\n\r\n", WAIT),
     # -- Transfer-Encoding: chunked -------------------------------------------------------------------------------
-    ("chunked-complete", POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b'{"a":', b"1}"), HAND_OVER),
-    ("chunked-no-chunks-yet", POST + b"Transfer-Encoding: chunked\r\n\r\n", WAIT),
-    ("chunked-partial-size-line", POST + b"Transfer-Encoding: chunked\r\n\r\n1", WAIT),
-    ("chunked-partial-data", POST + b"Transfer-Encoding: chunked\r\n\r\n5\r\n{\"", WAIT),
-    ("chunked-missing-last-chunk", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n", WAIT),
-    ("chunked-last-chunk-no-end", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n", WAIT),
-    ("chunked-with-extension", POST + b"Transfer-Encoding: chunked\r\n\r\n2;name=v\r\n{}\r\n0\r\n\r\n", HAND_OVER),
-    ("chunked-uppercase-hex", POST + b"Transfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n", HAND_OVER),
-    ("chunked-trailers-complete", POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b"{}", trailers=b"X-T: 1\r\n"), HAND_OVER),
-    ("chunked-trailers-partial", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: 1\r\n", WAIT),
-    ("chunked-trailers-over-limit", POST + b"Transfer-Encoding: chunked\r\n\r\n0\r\nX: " + b"a" * MAX_HEAD_BYTES, HEAD_TOO_LARGE),
-    ("chunked-trailers-bare-lf", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: 1\n\n", HAND_OVER),
-    ("chunked-bad-size", POST + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", MALFORMED),
-    ("chunked-empty-size", POST + b"Transfer-Encoding: chunked\r\n\r\n\r\n", MALFORMED),
-    ("chunked-data-not-crlf-terminated", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}xx", MALFORMED),
-    ("chunked-over-limit", POST + b"Transfer-Encoding: chunked\r\n\r\n3e9\r\n", TOO_LARGE),
-    ("chunked-size-line-over-limit", POST + b"Transfer-Encoding: chunked\r\n\r\n1;" + b"x" * MAX_CHUNK_LINE_BYTES, MALFORMED),
-    ("chunked-over-limit-over-chunks", POST + b"Transfer-Encoding: chunked\r\n\r\n" + b"1f4\r\n" + b"x" * 500 + b"\r\n1f5\r\n", TOO_LARGE),
-    ("chunked-size-past-2-64", POST + b"Transfer-Encoding: chunked\r\n\r\n10000000000000000\r\n", TOO_LARGE),
-    ("chunked-size-leading-zeros", POST + b"Transfer-Encoding: chunked\r\n\r\n" + b"0" * 20 + b"2\r\n{}\r\n0\r\n\r\n", HAND_OVER),
-    ("chunked-size-signed", POST + b"Transfer-Encoding: chunked\r\n\r\n-2\r\n", MALFORMED),
-    ("chunked-size-0x", POST + b"Transfer-Encoding: chunked\r\n\r\n0x2\r\n", MALFORMED),
-    ("chunked-size-leading-space", POST + b"Transfer-Encoding: chunked\r\n\r\n 2\r\n", MALFORMED),
-    ("chunked-size-trailing-space", POST + b"Transfer-Encoding: chunked\r\n\r\n2 \r\n", MALFORMED),
-    ("chunked-space-before-extension", POST + b"Transfer-Encoding: chunked\r\n\r\n2 ;a=b\r\n{}\r\n0\r\n\r\n", HAND_OVER),
-    ("chunked-size-line-bare-lf", POST + b"Transfer-Encoding: chunked\r\n\r\n2\n{}\n0\n\n", MALFORMED),
-    ("chunked-second-size-line-bare-lf", POST + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\n", MALFORMED),
+    ("chunked-complete", CHUNKED + chunked(b'{"a":', b"1}"), HAND_OVER),
+    ("chunked-no-chunks-yet", CHUNKED, WAIT),
+    ("chunked-partial-size-line", CHUNKED + b"1", WAIT),
+    ("chunked-partial-data", CHUNKED + b"5\r\n{\"", WAIT),
+    ("chunked-missing-last-chunk", CHUNKED + b"2\r\n{}\r\n", WAIT),
+    ("chunked-last-chunk-no-end", CHUNKED + b"2\r\n{}\r\n0\r\n", WAIT),
+    ("chunked-with-extension", CHUNKED + b"2;name=v\r\n{}\r\n0\r\n\r\n", HAND_OVER),
+    ("chunked-uppercase-hex", CHUNKED + b"A\r\n0123456789\r\n0\r\n\r\n", HAND_OVER),
+    ("chunked-trailers-complete", CHUNKED + chunked(b"{}", trailers=b"X-T: 1\r\n"), HAND_OVER),
+    ("chunked-trailers-partial", CHUNKED + b"2\r\n{}\r\n0\r\nX-T: 1\r\n", WAIT),
+    ("chunked-trailers-over-limit", CHUNKED + b"0\r\nX: " + b"a" * MAX_HEAD_BYTES, HEAD_TOO_LARGE),
+    ("chunked-trailers-bare-lf", CHUNKED + b"2\r\n{}\r\n0\r\nX-T: 1\n\n", HAND_OVER),
+    ("chunked-bad-size", CHUNKED + b"zz\r\n", MALFORMED),
+    ("chunked-empty-size", CHUNKED + b"\r\n", MALFORMED),
+    ("chunked-data-not-crlf-terminated", CHUNKED + b"2\r\n{}xx", MALFORMED),
+    ("chunked-over-limit", CHUNKED + b"3e9\r\n", TOO_LARGE),
+    ("chunked-size-line-over-limit", CHUNKED + b"1;" + b"x" * MAX_CHUNK_LINE_BYTES, MALFORMED),
+    ("chunked-over-limit-over-chunks", CHUNKED + b"1f4\r\n" + b"x" * 500 + b"\r\n1f5\r\n", TOO_LARGE),
+    ("chunked-size-past-2-64", CHUNKED + b"10000000000000000\r\n", TOO_LARGE),
+    ("chunked-size-leading-zeros", CHUNKED + b"0" * 20 + b"2\r\n{}\r\n0\r\n\r\n", HAND_OVER),
+    ("chunked-size-signed", CHUNKED + b"-2\r\n", MALFORMED),
+    ("chunked-size-0x", CHUNKED + b"0x2\r\n", MALFORMED),
+    ("chunked-size-leading-space", CHUNKED + b" 2\r\n", MALFORMED),
+    ("chunked-size-trailing-space", CHUNKED + b"2 \r\n", MALFORMED),
+    ("chunked-space-before-extension", CHUNKED + b"2 ;a=b\r\n{}\r\n0\r\n\r\n", HAND_OVER),
+    ("chunked-size-line-bare-lf", CHUNKED + b"2\n{}\n0\n\n", MALFORMED),
+    ("chunked-second-size-line-bare-lf", CHUNKED + b"2\r\n{}\r\n0\n", MALFORMED),
     ("chunked-and-length", POST + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", HAND_OVER),
     ("gzip-then-chunked", POST + b"Transfer-Encoding: gzip, chunked\r\n\r\n", WAIT),
     ("chunked-not-last", POST + b"Transfer-Encoding: chunked, gzip\r\n\r\n", HAND_OVER),
@@ -106,8 +108,8 @@ def test_readiness(data, expected):
 
 @pytest.mark.parametrize("request_bytes", [
     pytest.param(POST + b"Content-Length: 11\r\n\r\n{\"kind\":42}", id="content-length"),
-    pytest.param(POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b'{"kind"', b":42}"), id="chunked"),
-    pytest.param(POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b"{}", trailers=b"A: 1\r\nB: 2\r\n"), id="trailers"),
+    pytest.param(CHUNKED + chunked(b'{"kind"', b":42}"), id="chunked"),
+    pytest.param(CHUNKED + chunked(b"{}", trailers=b"A: 1\r\nB: 2\r\n"), id="trailers"),
     pytest.param(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", id="get"),
 ])
 def test_every_proper_prefix_waits_and_the_whole_request_is_handed_over(request_bytes):
@@ -118,12 +120,12 @@ def test_every_proper_prefix_waits_and_the_whole_request_is_handed_over(request_
 
 
 INCREMENTAL = {
-    "many-small-chunks": POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(*[b"x"] * 60),
-    "chunks-with-extensions-and-trailers": POST + b"Transfer-Encoding: chunked\r\n\r\n"
+    "many-small-chunks": CHUNKED + chunked(*[b"x"] * 60),
+    "chunks-with-extensions-and-trailers": CHUNKED + b""
     + b"3;a=b\r\nabc\r\n2 ;c\r\nde\r\n0\r\nX-T: 1\r\n\r\n",
-    "grows-over-the-limit": POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(*[b"y" * 100] * 11),
-    "breaks-after-good-chunks": POST + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\na\r\n1\r\nb\r\nzz\r\n",
-    "with-a-next-request": POST + b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b"{}", b"[]") + b"GET / HTTP/1.1\r\n",
+    "grows-over-the-limit": CHUNKED + chunked(*[b"y" * 100] * 11),
+    "breaks-after-good-chunks": CHUNKED + b"1\r\na\r\n1\r\nb\r\nzz\r\n",
+    "with-a-next-request": CHUNKED + chunked(b"{}", b"[]") + b"GET / HTTP/1.1\r\n",
 }
 
 
@@ -138,7 +140,7 @@ def test_judging_as_bytes_arrive_with_progress_agrees_with_judging_afresh(reques
 
 
 def test_progress_stops_after_the_last_complete_chunk():
-    head = POST + b"Transfer-Encoding: chunked\r\n\r\n"
+    head = CHUNKED + b""
     progress = ChunkProgress()
     data = head + b"3\r\nabc\r\n2\r\nde\r\n4\r\nfg"  # two whole chunks, the third half there
     assert request_readiness(data, LIMIT, progress) is WAIT
