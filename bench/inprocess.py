@@ -25,12 +25,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from service import create_app  # noqa: E402
-from service.api.estimates import REQUEST_LOADERS, REQUEST_SCHEMAS, estimate_payload  # noqa: E402
-from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES  # noqa: E402
+import trivial_app
+from workloads import batch_items
 
-import trivial_app  # noqa: E402
-from workloads import batch_items  # noqa: E402
+from service import create_app
+from service.api.estimates import REQUEST_LOADERS, REQUEST_SCHEMAS, estimate_payload
+from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES
 
 KINDS = {"training": TRAINING_EXAMPLES, "fine-tuning": FINE_TUNING_EXAMPLES, "inference": INFERENCE_EXAMPLES}
 
@@ -81,7 +81,7 @@ def main() -> None:
                 "compiled_load_per_s": rate(REQUEST_LOADERS[kind].load, [(p,) for p in payloads], args.seconds),
             }
         result["trivial_schema_load_per_s"] = rate(trivial_app.SCHEMA.load, [(trivial_app.EXAMPLE,)], args.seconds)
-        for kind, row in result["kinds"].items():
+        for row in result["kinds"].values():
             row["estimate_payload_vs_trivial"] = row["estimate_payload_per_s"] / result["trivial_schema_load_per_s"]
 
         from service.api.batch import _ENVELOPE, estimate_items

@@ -33,10 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -121,7 +121,7 @@ class Server:
         if target.startswith(BENCH_MODULES):
             cmd += ["--pythonpath", str(BENCH)]
         cmd.append(target)
-        self._stderr = open(self.stderr_path, "wb")
+        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - held for the server's life, closed in stop()
         self.started = time.perf_counter()
         # stdout carries the service's JSON access log (one line per request): discarded, as a log shipper would.
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=self._stderr)
@@ -217,12 +217,20 @@ def wrk(port: int, path: str, bodies_file: Path, connections: int, seconds: int,
     load_before = loadavg()
     env = dict(os.environ, BENCH_PATH=path, BENCH_BODIES=str(bodies_file))
     cmd = [
-        "wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
-        "-s", str(BENCH / "lua" / "post.lua"), f"http://127.0.0.1:{port}{path}",
+        "wrk",
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "5s",
+        "-s",
+        str(BENCH / "lua" / "post.lua"),
+        f"http://127.0.0.1:{port}{path}",
     ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("BENCH_JSON "))
-    res = json.loads(line[len("BENCH_JSON "):])
+    res = json.loads(line[len("BENCH_JSON ") :])
     secs = res["duration_us"] / 1e6
     lat = res["latency_us"]
     sock = res["socket_errors"]
@@ -247,7 +255,11 @@ def wrk(port: int, path: str, bodies_file: Path, connections: int, seconds: int,
 def phase_inprocess(seconds: float) -> dict:
     log("in-process estimates per second")
     out = subprocess.run(
-        [PY, str(BENCH / "inprocess.py"), "--seconds", str(seconds)], cwd=ROOT, capture_output=True, text=True, check=True
+        [PY, str(BENCH / "inprocess.py"), "--seconds", str(seconds)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     load_before = loadavg()
     result = json.loads(out)
@@ -304,7 +316,7 @@ def phase_http(
             endpoints |= {CEILING_PREFIX + k: (ceiling, PATHS[k], files[k]) for k in ceiling_kinds}
 
         log("HTTP warm-up (2 s per endpoint, 16 connections)")
-        for name, (srv, path, body_file) in endpoints.items():
+        for srv, path, body_file in endpoints.values():
             wrk(srv.port, path, body_file, 16, 2)
         # Workers may recycle after max_requests, so sample the workers alive now.
         rss_warm = {
@@ -345,7 +357,7 @@ def measure(server: Server, path: str, bodies_file: Path, connections: int, seco
     pids = worker_pids(server.proc.pid)
     cpu_before = [cpu_seconds(p) for p in pids]
     r = wrk(server.port, path, bodies_file, connections, seconds)
-    used = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before)]
+    used = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before, strict=True)]
     r.update(path=path, **worker_cpu_figures(used, r["requests"]))
     return r
 
@@ -550,7 +562,9 @@ def summarize(results: dict) -> dict:
     ops = {">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "==": lambda a, b: a == b}
     return {
         "rows": rows,
-        "targets": {k: {"measured": v, "op": op, "target": t, "met": ops[op](v, t)} for k, (v, op, t) in checks.items()},
+        "targets": {
+            k: {"measured": v, "op": op, "target": t, "met": ops[op](v, t)} for k, (v, op, t) in checks.items()
+        },
     }
 
 
@@ -564,7 +578,7 @@ def endpoint_label(endpoint: str) -> str:
     if endpoint == "trivial":
         return "trivial `/echo`"
     if endpoint.startswith(CEILING_PREFIX):
-        return f"ceiling: `{PATHS[endpoint[len(CEILING_PREFIX):]]}`, estimate remembered"
+        return f"ceiling: `{PATHS[endpoint[len(CEILING_PREFIX) :]]}`, estimate remembered"
     return f"`{PATHS[endpoint]}`"
 
 
@@ -576,10 +590,11 @@ def ceiling_lines(rows: list[dict]) -> list[str]:
     worst = min(ceilings, key=lambda r: r["ratio"])
     return [
         "",
-        "\"Ceiling\" rows: the same service with each distinct estimate remembered (`bench/ceiling_app.py`), so "
+        '"Ceiling" rows: the same service with each distinct estimate remembered (`bench/ceiling_app.py`), so '
         "a request does everything but the estimate: read and validate the body, serialise the answer, the "
         "serving layer (security headers, request id, metrics, access line). No speed-up of the estimate can "
-        f"pass it: its worst ratio here is {worst['ratio']:.2f}x. It is a diagnostic, not the service, and not a target.",
+        f"pass it: its worst ratio here is {worst['ratio']:.2f}x. It is a diagnostic, not the service, and not a "
+        f"target.",
     ]
 
 
@@ -588,7 +603,10 @@ def markdown(results: dict) -> str:
     t = s["targets"]
     ip = results["inprocess"]
     http = results["http"]
-    mark = lambda k: "met" if t[k]["met"] else "**missed**"  # noqa: E731
+
+    def mark(k: str) -> str:
+        return "met" if t[k]["met"] else "**missed**"
+
     env = results["environment"]
     lines = [
         START,
@@ -616,10 +634,10 @@ def markdown(results: dict) -> str:
         "",
         "HTTP, one wrk run per row per round (the trivial endpoint and the estimate endpoints interleaved; "
         f"{http['rounds']} round(s) of {http['seconds']} s). Requests/s and latencies are means over the rounds; "
-        "\"vs trivial\" is the median of the per-round throughput ratios (each round's ratio in brackets). "
-        "\"Server CPU\" is the workers' CPU time per request (median), and \"CPU vs trivial\" the trivial "
+        '"vs trivial" is the median of the per-round throughput ratios (each round\'s ratio in brackets). '
+        '"Server CPU" is the workers\' CPU time per request (median), and "CPU vs trivial" the trivial '
         "endpoint's CPU per request divided by this one's: unlike throughput, it does not depend on how the "
-        "connections fell on the workers. \"Balanced\" counts the runs where each worker did at least a third "
+        'connections fell on the workers. "Balanced" counts the runs where each worker did at least a third '
         "of the work; a run where one worker sat idle is measured again, up to "
         f"{ATTEMPTS_PER_RUN} attempts ({len(http.get('discarded_runs', []))} run(s) set aside this time, "
         "kept in the raw figures).",
@@ -628,7 +646,15 @@ def markdown(results: dict) -> str:
         "| CPU vs trivial | Balanced | non-2xx | load (1 min) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    order = lambda r: (r["connections"], r["endpoint"] != "trivial", r["endpoint"].startswith(CEILING_PREFIX), r["endpoint"])  # noqa: E731
+
+    def order(r):
+        return (
+            r["connections"],
+            r["endpoint"] != "trivial",
+            r["endpoint"].startswith(CEILING_PREFIX),
+            r["endpoint"],
+        )
+
     for r in sorted(s["rows"], key=order):
         path = endpoint_label(r["endpoint"])
         per_round = f" ({', '.join(f'{x:.2f}' for x in r['ratio_per_round'])})" if "ratio_per_round" in r else ""
@@ -637,7 +663,8 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| {path} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
             f"| {r['ratio']:.2f}x{per_round} | {cpu} | {cpu_ratio} | {r.get('balanced_runs', r.get('runs', 0))} of "
-            f"{r.get('runs', 0)} | {r['non_2xx_3xx'] + r['socket_errors']} | {', '.join(f'{x:.2f}' for x in r['load'])} |"
+            f"{r.get('runs', 0)} | {r['non_2xx_3xx'] + r['socket_errors']} | "
+            f"{', '.join(f'{x:.2f}' for x in r['load'])} |"
         )
     lines += ceiling_lines(s["rows"])
     lines += [
@@ -665,12 +692,13 @@ def markdown(results: dict) -> str:
         f"Cold start runs: {', '.join(f'{x:.2f}' for x in results['cold_start']['runs_s'])} s. Worker RSS after "
         f"warm-up: service {', '.join(f'{x / 1024:.1f}' for x in http['rss_warm_kb']['service'])} MB, trivial app "
         f"{', '.join(f'{x / 1024:.1f}' for x in http['rss_warm_kb']['trivial'])} MB. Workers recycled during the "
-        f"HTTP runs ({results['environment']['gunicorn'].split('defaults: ')[-1]}): service {http['worker_restarts_during_runs']['service']}, "
+        f"HTTP runs ({results['environment']['gunicorn'].split('defaults: ')[-1]}): service "
+        f"{http['worker_restarts_during_runs']['service']}, "
         f"trivial {http['worker_restarts_during_runs']['trivial']}. The soak sets FOOTPRINT_MAX_REQUESTS=0 so "
         f"that recycling cannot hide memory growth.",
         *slow_clients_lines(results.get("slow_clients")),
         "",
-        "Where the time goes, and what would close the gaps: bench/README.md, \"Findings\".",
+        'Where the time goes, and what would close the gaps: bench/README.md, "Findings".',
         END,
     ]
     return "\n".join(lines) + "\n"
@@ -718,9 +746,12 @@ def shipped_gunicorn_defaults() -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTPRINT_")}
     code = (
         "import service.gunicorn_conf as c; "
-        "print(f'{c.workers} {c.worker_class} workers x {c.threads} threads, max_requests {c.max_requests} + {c.max_requests_jitter} jitter')"
+        "print(f'{c.workers} {c.worker_class} workers x {c.threads} threads, max_requests {c.max_requests} + "
+        "{c.max_requests_jitter} jitter')"
     )
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    ).stdout.strip()
 
 
 def main() -> None:
@@ -733,16 +764,23 @@ def main() -> None:
     parser.add_argument("--inprocess-seconds", type=float, default=3.0)
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from results/latest.json")
     parser.add_argument(
-        "--env", action="append", default=[], metavar="FOOTPRINT_X=V",
+        "--env",
+        action="append",
+        default=[],
+        metavar="FOOTPRINT_X=V",
         help="experiment: extra setting for both HTTP-phase servers (results go to results/experiment-*.json)",
     )
     parser.add_argument("--http-only", action="store_true", help="experiment: run only the HTTP phase")
     parser.add_argument(
-        "--baseline", choices=["bare", "stack"], default="bare",
+        "--baseline",
+        choices=["bare", "stack"],
+        default="bare",
         help="experiment: 'stack' serves the trivial endpoint behind the service's serving layer (implies --http-only)",
     )
     parser.add_argument(
-        "--service", choices=["real", "ceiling"], default="real",
+        "--service",
+        choices=["real", "ceiling"],
+        default="real",
         help="experiment: 'ceiling' remembers each estimate, so estimating costs nothing (implies --http-only)",
     )
     args = parser.parse_args()
@@ -758,7 +796,7 @@ def main() -> None:
     import gunicorn
 
     results: dict = {
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_start": loadavg(),
         "environment": {
             "cpus": os.cpu_count(),
@@ -774,17 +812,23 @@ def main() -> None:
             results["env"] = extra_env
             results["baseline"] = target
             results["service"] = service_target
-            results["http"] = phase_http(Path(tmp), args.rounds, args.seconds, [16, 64], extra_env, target, service_target)
+            results["http"] = phase_http(
+                Path(tmp), args.rounds, args.seconds, [16, 64], extra_env, target, service_target
+            )
         results["loads_end"] = loadavg()
         parts = [f"{k}={v}" for k, v in extra_env.items()]
-        parts += (["baseline=stack"] if args.baseline == "stack" else []) + (["service=ceiling"] if args.service == "ceiling" else [])
+        parts += (["baseline=stack"] if args.baseline == "stack" else []) + (
+            ["service=ceiling"] if args.service == "ceiling" else []
+        )
         name = "experiment-" + ("-".join(parts) or "http") + ".json"
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / name).write_text(json.dumps(results, indent=2) + "\n")
         for r in results["http"]["runs"]:
-            log(f"{r['endpoint']:>12} -c{r['connections']}: {r['rps']:8.1f} req/s p50 {r['p50_ms']} ms "
+            log(
+                f"{r['endpoint']:>12} -c{r['connections']}: {r['rps']:8.1f} req/s p50 {r['p50_ms']} ms "
                 f"p99 {r['p99_ms']} ms cpu {r['server_cpu_us_per_request']} us/req split {r['worker_cpu_share']} "
-                f"non-2xx {r['non_2xx_3xx']} load {r['load_before'][0]}")
+                f"non-2xx {r['non_2xx_3xx']} load {r['load_before'][0]}"
+            )
         log(f"worker restarts: {results['http']['worker_restarts_during_runs']}; wrote bench/results/{name}")
         return
     with tempfile.TemporaryDirectory(prefix="footprint-bench-") as tmp:
@@ -796,7 +840,7 @@ def main() -> None:
         results["batch"] = phase_batch(workdir, args.batch_repeats)
         results["soak"] = phase_soak(workdir, args.soak_seconds, 64)
         results["slow_clients"] = phase_slow_clients(workdir, 5)
-    results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["load_end"] = loadavg()
     results["summary"] = summarize(results)
     where = write_report(results)

@@ -8,8 +8,9 @@ is how the tests build apps with other limits.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any, Mapping
+from typing import Any
 
 ENV_PREFIX = "FOOTPRINT_"
 
@@ -58,7 +59,7 @@ class Settings:
     data_dir: str = ""
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for field in fields(cls):
@@ -68,7 +69,7 @@ class Settings:
             values[field.name] = _coerce(field.name, field.type, raw)
         return cls(**values)
 
-    def merged(self, overrides: Mapping[str, Any] | None) -> "Settings":
+    def merged(self, overrides: Mapping[str, Any] | None) -> Settings:
         if not overrides:
             return self
         known = {f.name for f in fields(self)}

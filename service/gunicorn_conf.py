@@ -98,14 +98,12 @@ def _bind_addresses(raw: str) -> list[str]:
                 _stop(f"{ENV_PREFIX}BIND: 'unix:' needs a socket path, got {address!r}")
             continue
         if address.startswith("fd://"):
-            if not address[len("fd://"):].isdigit():
+            if not address[len("fd://") :].isdigit():
                 _stop(f"{ENV_PREFIX}BIND: expected fd://N with N a file descriptor, got {address!r}")
             continue
         host, colon, port = address.rpartition(":")
         if not colon or not host or (":" in host and not (host.startswith("[") and host.endswith("]"))):
-            _stop(
-                f"{ENV_PREFIX}BIND: expected HOST:PORT (an IPv6 host in brackets: [::]:8080), got {address!r}"
-            )
+            _stop(f"{ENV_PREFIX}BIND: expected HOST:PORT (an IPv6 host in brackets: [::]:8080), got {address!r}")
         if not (port.isdigit() and 0 < int(port) < 65536):
             _stop(f"{ENV_PREFIX}BIND: expected a port from 1 to 65535 in {address!r}, got {port!r}")
     return addresses
@@ -145,6 +143,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 else:
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
+
 # -- the service's own settings (service/config.py): checked here too, so that a bad value stops the master ----
 # with one line instead of every worker failing to boot with a traceback.
 def _check_service_settings() -> None:
@@ -176,7 +175,9 @@ keepalive = _env_int("KEEPALIVE", 5)
 client_timeout = _env_int("CLIENT_TIMEOUT", 10, minimum=1)
 max_requests = _env_int("MAX_REQUESTS", 1_000_000)
 max_requests_jitter = _env_int("MAX_REQUESTS_JITTER", 100_000)
-worker_tmp_dir = _writable_directory("WORKER_TMP_DIR", _env("WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp"))
+worker_tmp_dir = _writable_directory(
+    "WORKER_TMP_DIR", _env("WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp")
+)
 # The app is imported in each worker after the fork (no preload): metrics and data load per worker.
 preload_app = False
 # gunicorn >= 24 opens a control socket under $HOME or $XDG_RUNTIME_DIR by default; the service does not
@@ -196,7 +197,7 @@ try:  # JSON error log lines, like the service's own
     class JsonLogger(_GunicornLogger):
         """gunicorn's logger with JSON-formatted error log lines."""
 
-        def setup(self, cfg):  # noqa: D102
+        def setup(self, cfg):
             super().setup(cfg)
             from service.observability.logs import JsonFormatter
 

@@ -13,7 +13,7 @@ def app():
     return create_app()
 
 
-@pytest.fixture()
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -49,7 +49,15 @@ def _too_many(count: int, limit: int) -> Response:
 
 
 def _item_problem(item_id: str, body: dict) -> bytes:
-    return b'{"id":' + _encode(item_id) + b',"status":' + str(body["status"]).encode() + b',"problem":' + _encode(body) + b"}"
+    return (
+        b'{"id":'
+        + _encode(item_id)
+        + b',"status":'
+        + str(body["status"]).encode()
+        + b',"problem":'
+        + _encode(body)
+        + b"}"
+    )
 
 
 def estimate_items(items: list[dict], estimator) -> tuple[list[bytes], Counter]:
@@ -77,7 +85,9 @@ def estimate_items(items: list[dict], estimator) -> tuple[list[bytes], Counter]:
                 append(
                     _item_problem(
                         item_id,
-                        problem_body(422, "cannot-estimate", "Cannot estimate", "This workload could not be estimated."),
+                        problem_body(
+                            422, "cannot-estimate", "Cannot estimate", "This workload could not be estimated."
+                        ),
                     )
                 )
             continue

@@ -59,7 +59,8 @@ def _refuse_lone_surrogates(text: str, value: Any) -> None:
                 item.encode("utf-8")
             except UnicodeEncodeError:
                 raise BadRequestBody(
-                    "A string in the body holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff): not valid Unicode."
+                    "A string in the body holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff): not valid "
+                    "Unicode."
                 ) from None
 
 
@@ -91,7 +92,9 @@ def json_object(request: Request) -> dict[str, Any]:
     if _skip_ws(text, end) != len(text):
         raise BadRequestBody("Malformed JSON: extra data after the value.")
     if not isinstance(value, dict):
-        raise BadRequestBody(f"The body must be a JSON object, got {type(value).__name__ if value is not None else 'null'}.")
+        raise BadRequestBody(
+            f"The body must be a JSON object, got {type(value).__name__ if value is not None else 'null'}."
+        )
     _refuse_lone_surrogates(text, value)
     return value
 
@@ -131,9 +134,13 @@ def _refuse_truncated(request: Request, raw: bytes) -> None:
     truncated document (a 400, or worse a different but valid one).
     """
     limit = request.max_content_length
-    if limit is not None and request.content_length is None and len(raw) >= limit:
-        if request.environ["wsgi.input"].read(1):
-            raise RequestEntityTooLarge()
+    if (
+        limit is not None
+        and request.content_length is None
+        and len(raw) >= limit
+        and request.environ["wsgi.input"].read(1)
+    ):
+        raise RequestEntityTooLarge()
 
 
 def _skip_ws(text: str, index: int) -> int:

@@ -100,7 +100,11 @@ def list_instances():
     if accelerator is not None and accelerator not in _views().catalog.accelerators:
         # A filter naming no accelerator is a typo, not an empty answer.
         raise UnknownReferenceError(
-            "accelerator", "accelerator", accelerator, _views().catalog.suggest("accelerator", accelerator), "/v1/accelerators"
+            "accelerator",
+            "accelerator",
+            accelerator,
+            _views().catalog.suggest("accelerator", accelerator),
+            "/v1/accelerators",
         )
     items = [
         i

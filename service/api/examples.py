@@ -76,7 +76,11 @@ INFERENCE_EXAMPLES = {
             "input_tokens_per_request": 200,
             "output_tokens_per_request": 250,
             "deployment": {"mode": "dedicated", "replicas": 2, "hours": 720},
-            "rag": {"retrieved_tokens_per_request": 2000, "embedding_parameters_billion": 0.335, "corpus_tokens_billion": 0.5},
+            "rag": {
+                "retrieved_tokens_per_request": 2000,
+                "embedding_parameters_billion": 0.335,
+                "corpus_tokens_billion": 0.5,
+            },
             "datacenter": {"provider": "aws", "region": "us-west-2"},
         },
     },

@@ -24,6 +24,13 @@ from ..schemas.catalog import (
     RegionListSchema,
     RegionQuerySchema,
 )
+from ..schemas.recommendations import (
+    WORKLOAD_SCHEMAS,
+    CompareRequestSchema,
+    CompareResponseSchema,
+    RecommendationRequestSchema,
+    RecommendationResponseSchema,
+)
 from ..schemas.requests import FineTuningRequestSchema, InferenceRequestSchema, TrainingRequestSchema
 from ..schemas.responses import (
     FineTuningEstimateSchema,
@@ -32,13 +39,6 @@ from ..schemas.responses import (
     ProblemSchema,
     ReadySchema,
     TrainingEstimateSchema,
-)
-from ..schemas.recommendations import (
-    CompareRequestSchema,
-    CompareResponseSchema,
-    WORKLOAD_SCHEMAS,
-    RecommendationRequestSchema,
-    RecommendationResponseSchema,
 )
 from .examples import (
     COMPARE_EXAMPLES,
@@ -78,7 +78,9 @@ _COMMON_ERRORS = {
 }
 
 
-def _estimate_operation(summary: str, description: str, request_schema: str, response_schema: str, examples: dict) -> dict:
+def _estimate_operation(
+    summary: str, description: str, request_schema: str, response_schema: str, examples: dict
+) -> dict:
     return {
         "post": {
             "tags": ["estimates"],
@@ -253,7 +255,9 @@ def _split_recommendation_request_by_kind(spec: APISpec) -> None:
         schemas[name] = variant
         variants[kind] = f"#/components/schemas/{name}"
     schemas["RecommendationRequest"] = {
-        "description": "A workload of one kind, what suggestions may change, and (fine-tuning only) the RAG comparison.",
+        "description": (
+            "A workload of one kind, what suggestions may change, and (fine-tuning only) the RAG comparison."
+        ),
         "oneOf": [{"$ref": ref} for ref in variants.values()],
         "discriminator": {"propertyName": "kind", "mapping": variants},
     }
@@ -364,7 +368,9 @@ def build_spec() -> APISpec:
         RECOMMENDATION_EXAMPLES,
     )
     recommend["post"]["tags"] = ["recommendations"]
-    recommend["post"]["responses"]["200"]["description"] = "The baseline, the recommendations and the candidates left out."
+    recommend["post"]["responses"]["200"]["description"] = (
+        "The baseline, the recommendations and the candidates left out."
+    )
     spec.path("/v1/recommendations", operations=recommend)
     compare_op = _estimate_operation(
         "Compare up to 20 scenarios of one kind",
@@ -378,15 +384,31 @@ def build_spec() -> APISpec:
     compare_op["post"]["tags"] = ["recommendations"]
     compare_op["post"]["responses"]["200"]["description"] = "Scenarios in order, with deltas against the first."
     spec.path("/v1/compare", operations=compare_op)
+
     def id_param(name: str, description: str, example: str) -> dict[str, Any]:
-        return {"in": "path", "name": name, "required": True, "schema": {"type": "string"}, "description": description, "example": example}
+        return {
+            "in": "path",
+            "name": name,
+            "required": True,
+            "schema": {"type": "string"},
+            "description": description,
+            "example": example,
+        }
 
     spec.path("/v1/accelerators", operations=_get("catalog", "List accelerators", "AcceleratorList", query={}))
     accelerator = _get("catalog", "One accelerator", "Accelerator", query={}, not_found=True)
     accelerator["get"]["parameters"] = [id_param("accelerator_id", "Accelerator id.", "nvidia-h100-sxm5-80gb")]
     spec.path("/v1/accelerators/{accelerator_id}", operations=accelerator)
-    spec.path("/v1/instances", operations=_get("catalog", "List accelerated instance types", "InstanceList", query=InstanceQuerySchema))
-    spec.path("/v1/regions", operations=_get("catalog", "List cloud regions with grid intensity, PUE and WUE", "RegionList", query=RegionQuerySchema))
+    spec.path(
+        "/v1/instances",
+        operations=_get("catalog", "List accelerated instance types", "InstanceList", query=InstanceQuerySchema),
+    )
+    spec.path(
+        "/v1/regions",
+        operations=_get(
+            "catalog", "List cloud regions with grid intensity, PUE and WUE", "RegionList", query=RegionQuerySchema
+        ),
+    )
     spec.path("/v1/models", operations=_get("catalog", "List model presets", "ModelPresetList", query={}))
     model = _get("catalog", "One model preset", "ModelPreset", query={}, not_found=True)
     model["get"]["parameters"] = [id_param("model_id", "Model preset id.", "llama-3.1-8b")]
@@ -408,11 +430,38 @@ def build_spec() -> APISpec:
     )
     spec.path(
         "/metrics",
-        operations={"get": {"tags": ["health"], "summary": "Prometheus metrics of all workers", "responses": {"200": {"description": "Prometheus text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+        operations={
+            "get": {
+                "tags": ["health"],
+                "summary": "Prometheus metrics of all workers",
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text exposition format",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
     )
     spec.path(
         "/openapi.yaml",
-        operations={"get": {"tags": ["health"], "summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3 YAML", "content": {"application/yaml": {"schema": {"type": "object", "description": "An OpenAPI 3.0 document."}}}}}}},
+        operations={
+            "get": {
+                "tags": ["health"],
+                "summary": "This document",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3 YAML",
+                        "content": {
+                            "application/yaml": {
+                                "schema": {"type": "object", "description": "An OpenAPI 3.0 document."}
+                            }
+                        },
+                    }
+                },
+            }
+        },
     )
     return spec
 

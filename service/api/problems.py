@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, Response
 from marshmallow import ValidationError
@@ -55,10 +56,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            if key == "_schema":
-                path = prefix or "body"
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
+            path = (prefix or "body") if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
             for sub_path, texts in flatten_messages(value, path).items():
                 flat.setdefault(sub_path, []).extend(texts)
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
@@ -95,8 +93,12 @@ def validation_problem_body(error: ValidationError, prefix: str = "") -> dict[st
     omitted = len(flat) - len(errors)
     fields_list = ", ".join(errors) + (f" and {omitted} more" if omitted else "")
     return problem_body(
-        422, "validation-error", "Invalid request", f"The request failed validation at: {fields_list}.",
-        errors=errors, errors_omitted=omitted or None,
+        422,
+        "validation-error",
+        "Invalid request",
+        f"The request failed validation at: {fields_list}.",
+        errors=errors,
+        errors_omitted=omitted or None,
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, current_app, request
 from marshmallow import ValidationError
@@ -68,7 +69,11 @@ def recommendations():
     except EstimationError as error:
         raise _in_workload(error) from None
     result = _recommender().recommend(
-        kind, workload, data["constraints"], data.get("rag_comparison"), baseline=baseline,
+        kind,
+        workload,
+        data["constraints"],
+        data.get("rag_comparison"),
+        baseline=baseline,
         refuse_change=_change_refuser(kind, payload["workload"]),
     )
     return json_response(result.as_dict())

@@ -63,7 +63,8 @@ H100-hours for 15T-token runs (Llama 3.1 model card): 8B 1.46M h -> 14% MFU, 70B
 405B 30.84M h -> 33%; the same curve gives Llama 3.2 3B (460k h, 9T tokens) 10% vs 11% implied."""
 
 MFU_HALF_PARAMETERS_EARLIER = 0.0
-"""Before the H100 class no size penalty is evident, so none is applied: LLaMA 7B reached the same 43% as LLaMA 65B on A100
+"""Before the H100 class no size penalty is evident, so none is applied: LLaMA 7B reached the same 43% as LLaMA 65B
+on A100
 (Touvron et al. 2023 Table 15), and Patterson et al. 2021 (Table 1) measured 22-32% on P100 and 53-64% on
 TPU v2 for 0.13-0.21B Transformers, no less than large models on the same chips."""
 

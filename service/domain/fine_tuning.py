@@ -17,9 +17,9 @@ from .hardware import (
     assume_default,
     embodied_rate_kg_per_accelerator_hour,
     given_or_default,
-    whole_instances,
     resolve_hardware,
     resolve_model,
+    whole_instances,
 )
 from .inputs import FineTuningRequest
 from .ranges import Range
@@ -81,12 +81,15 @@ _PROMPT = Default(
 _FROZEN_BF16 = "frozen base weights in bf16: 2 bytes per parameter (Hu et al. 2021)"
 
 METHOD_PROFILES: dict[str, MethodProfile] = {
-    "full": MethodProfile(_FULL, TRAINED_PARAMETER_BYTES, "mixed-precision Adam, 16 bytes per parameter (ZeRO §3)", False, 1.2),
+    "full": MethodProfile(
+        _FULL, TRAINED_PARAMETER_BYTES, "mixed-precision Adam, 16 bytes per parameter (ZeRO §3)", False, 1.2
+    ),
     "lora": MethodProfile(_LORA, 2.0, _FROZEN_BF16, False, 1.2),
     "qlora": MethodProfile(
         _LORA,
         0.516,
-        "4-bit NormalFloat weights with double-quantised constants, 0.516 bytes per parameter (Dettmers et al. 2023 §3)",
+        "4-bit NormalFloat weights with double-quantised constants, 0.516 bytes per parameter (Dettmers et al. 2023 "
+        "§3)",
         True,
         1.1,
     ),
@@ -102,7 +105,9 @@ def fine_tuning_memory_gb(parameters: float, method: str, trainable_fraction: fl
     if method == "full":
         state = parameters * TRAINED_PARAMETER_BYTES
     else:
-        state = parameters * profile.base_bytes_per_parameter + parameters * trainable_fraction * ADAPTER_PARAMETER_BYTES
+        state = (
+            parameters * profile.base_bytes_per_parameter + parameters * trainable_fraction * ADAPTER_PARAMETER_BYTES
+        )
     return state * profile.activation_overhead / GB
 
 
@@ -124,7 +129,9 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
 
     if request.trainable_parameters_fraction is not None:
         trainable = Range.exact(request.trainable_parameters_fraction)
-        ledger.assume("trainable_parameters_fraction", request.trainable_parameters_fraction, "fraction", INPUT, "request")
+        ledger.assume(
+            "trainable_parameters_fraction", request.trainable_parameters_fraction, "fraction", INPUT, "request"
+        )
     elif request.method == "full":
         trainable = profile.trainable_fraction.range
     else:
@@ -133,17 +140,25 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
     required_gb = fine_tuning_memory_gb(model.parameters, request.method, trainable.value)
     minimum = whole_instances(hardware, minimum_accelerators(required_gb, hardware.accelerator.memory_gb))
     ledger.assume(
-        "memory_required_gb", round(required_gb, 3), "GB", DERIVED, f"{profile.base_bytes_source}; x{profile.activation_overhead} activations"
+        "memory_required_gb",
+        round(required_gb, 3),
+        "GB",
+        DERIVED,
+        f"{profile.base_bytes_source}; x{profile.activation_overhead} activations",
     )
     count = hardware.count
     if count is None:
         count = minimum
-        ledger.assume("accelerator_count", count, "accelerators", DERIVED, "fewest accelerators whose memory holds the job")
+        ledger.assume(
+            "accelerator_count", count, "accelerators", DERIVED, "fewest accelerators whose memory holds the job"
+        )
     elif count < minimum:
         ledger.warn(
             "insufficient-memory",
-            f"{request.method} fine-tuning of {model.parameters / 1e9:g}B parameters needs about {required_gb:.0f} GB: at least "
-            f"{minimum} x {hardware.accelerator.id}, but {count} were given (offloading or sharding beyond this model is assumed).",
+            f"{request.method} fine-tuning of {model.parameters / 1e9:g}B parameters needs about {required_gb:.0f} GB: "
+            f"at least "
+            f"{minimum} x {hardware.accelerator.id}, but {count} were given (offloading or sharding beyond this model "
+            f"is assumed).",
         )
 
     tokens = None
@@ -165,7 +180,8 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
             factor,
             "FLOPs",
             DERIVED,
-            "6 for full fine-tuning; 4 + 2 x trainable fraction with frozen base weights, +2 with gradient checkpointing",
+            "6 for full fine-tuning; 4 + 2 x trainable fraction with frozen base weights, +2 with gradient "
+            "checkpointing",
         )
 
     if request.accelerator_hours is not None:
@@ -176,7 +192,11 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
         ledger.assume("duration_hours", request.duration_hours, "hours per run", INPUT, "request")
     elif flops is not None:
         mfu = given_or_default(
-            ledger, "mfu", request.hardware.mfu, "fraction of peak", MFU_QLORA if request.method == "qlora" else MFU_FINE_TUNING
+            ledger,
+            "mfu",
+            request.hardware.mfu,
+            "fraction of peak",
+            MFU_QLORA if request.method == "qlora" else MFU_FINE_TUNING,
         )
         per_run = accelerator_hours_from_flops(flops, hardware.peak_flops_per_second, mfu)
     else:
@@ -191,7 +211,9 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
         ledger.assume("runs", runs, "runs", INPUT, "request")
     accelerator_hours = per_run.scale(runs)
     power = accelerator_power_w(hardware.accelerator, request.hardware.power_w, TRAINING_POWER_FRACTION_OF_TDP, ledger)
-    embodied_rate = embodied_rate_kg_per_accelerator_hour(hardware.accelerator, ledger) if request.include_embodied else None
+    embodied_rate = (
+        embodied_rate_kg_per_accelerator_hour(hardware.accelerator, ledger) if request.include_embodied else None
+    )
     site = resolve_site(catalog, site_defaults, request.datacenter, ledger)
     return Estimate(
         kind="fine-tuning",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..reference import Accelerator, Catalog, Instance, ModelPreset
 from .assumptions import DEFAULT, DERIVED, INPUT, Ledger
@@ -70,7 +70,9 @@ def resolve_model(catalog: Catalog, spec: ModelSpec, ledger: Ledger) -> Resolved
         ledger.assume("parameters", spec.parameters_billion, "billion", INPUT, "request")
     elif preset is not None:
         parameters = preset.parameters_billion * BILLION
-        ledger.assume("parameters", preset.parameters_billion, "billion", DEFAULT, f"preset {preset.id}: {preset.source}")
+        ledger.assume(
+            "parameters", preset.parameters_billion, "billion", DEFAULT, f"preset {preset.id}: {preset.source}"
+        )
     else:
         raise EstimationError("model", "Give model.preset (see /v1/models) or model.parameters_billion.")
 
@@ -81,7 +83,11 @@ def resolve_model(catalog: Catalog, spec: ModelSpec, ledger: Ledger) -> Resolved
         active = preset.active_parameters_billion * BILLION
         if preset.active_parameters_billion != preset.parameters_billion:
             ledger.assume(
-                "active_parameters", preset.active_parameters_billion, "billion", DEFAULT, f"preset {preset.id}: {preset.source}"
+                "active_parameters",
+                preset.active_parameters_billion,
+                "billion",
+                DEFAULT,
+                f"preset {preset.id}: {preset.source}",
             )
     else:
         active = parameters
@@ -89,7 +95,8 @@ def resolve_model(catalog: Catalog, spec: ModelSpec, ledger: Ledger) -> Resolved
         raise EstimationError(
             "model.active_parameters_billion",
             # 12 significant digits: with :g, 400.00001 against 400 read "(400) cannot exceed (400)".
-            f"active_parameters_billion ({active / BILLION:.12g}) cannot exceed parameters_billion ({parameters / BILLION:.12g}).",
+            f"active_parameters_billion ({active / BILLION:.12g}) cannot exceed parameters_billion "
+            f"({parameters / BILLION:.12g}).",
         )
     return ResolvedModel(preset, parameters, active)
 
@@ -111,7 +118,11 @@ def resolve_hardware(
         accelerator = catalog.accelerators[instance.accelerator_id]
         count = None if spec.count is None else spec.count * instance.accelerator_count
         ledger.assume(
-            "accelerator", accelerator.id, "", DERIVED, f"instance {instance.id}: {instance.accelerator_count} per instance"
+            "accelerator",
+            accelerator.id,
+            "",
+            DERIVED,
+            f"instance {instance.id}: {instance.accelerator_count} per instance",
         )
     else:
         accelerator_id = spec.accelerator or default_accelerator
@@ -133,7 +144,13 @@ def resolve_hardware(
 
     precision = spec.precision or "bf16"
     if spec.precision is None:
-        ledger.assume("precision", "bf16", "", DEFAULT, "mixed-precision bf16 is the default of current training and serving stacks")
+        ledger.assume(
+            "precision",
+            "bf16",
+            "",
+            DEFAULT,
+            "mixed-precision bf16 is the default of current training and serving stacks",
+        )
     peak_tflops, used = _peak_tflops(accelerator, precision)
     if used != precision and precision != "int4":
         ledger.warn(
@@ -144,7 +161,9 @@ def resolve_hardware(
 
     if spec.host_overhead_fraction is not None:
         host = Range.exact(spec.host_overhead_fraction)
-        ledger.assume("host_overhead_fraction", spec.host_overhead_fraction, "fraction of accelerator power", INPUT, "request")
+        ledger.assume(
+            "host_overhead_fraction", spec.host_overhead_fraction, "fraction of accelerator power", INPUT, "request"
+        )
     else:
         host = assume_default(ledger, HOST_OVERHEAD_FRACTION)
 
@@ -165,7 +184,8 @@ def _peak_tflops(accelerator: Accelerator, precision: str) -> tuple[float, str]:
         if value:
             return value, candidate
     raise MissingReferenceFigureError(
-        "hardware.precision", f"{accelerator.name} has no published peak throughput at {precision} or a fallback precision."
+        "hardware.precision",
+        f"{accelerator.name} has no published peak throughput at {precision} or a fallback precision.",
     )
 
 

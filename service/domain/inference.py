@@ -11,7 +11,6 @@ from .defaults import (
     BYTES_PER_PARAMETER,
     DECODE_BANDWIDTH_EFFICIENCY,
     DECODE_STEP_OVERHEAD_S,
-    UNBATCHED_STEP_OVERHEAD_S,
     IDLE_POWER_FRACTION_OF_TDP,
     INFERENCE_POWER_FRACTION_SATURATED,
     INFERENCE_POWER_FRACTION_UNBATCHED,
@@ -20,6 +19,7 @@ from .defaults import (
     KV_CACHE_BYTES_PER_ELEMENT,
     OUTPUT_TOKENS_PER_REQUEST,
     PREFILL_COMPUTE_EFFICIENCY,
+    UNBATCHED_STEP_OVERHEAD_S,
     Default,
 )
 from .errors import EstimationError
@@ -40,11 +40,11 @@ from .hardware import (
     ResolvedModel,
     accelerator_power_w,
     assume_default,
-    given_or_default,
-    whole_instances,
     embodied_rate_kg_per_accelerator_hour,
+    given_or_default,
     resolve_hardware,
     resolve_model,
+    whole_instances,
 )
 from .inputs import InferenceRequest
 from .ranges import ZERO, Range
@@ -71,7 +71,10 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
     if per_replica is None:
         per_replica = minimum
         ledger.assume(
-            "accelerators_per_replica", per_replica, "accelerators", DERIVED,
+            "accelerators_per_replica",
+            per_replica,
+            "accelerators",
+            DERIVED,
             "smallest power-of-two count holding weights x 1.2 (EcoLogits)",
         )
     elif per_replica < minimum:
@@ -81,8 +84,12 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
             f"{minimum} x {accelerator.id} per replica, but {per_replica} were given.",
         )
 
-    input_tokens = given_or_default(ledger, INPUT_TOKENS_PER_REQUEST.name, request.input_tokens_per_request, "tokens", INPUT_TOKENS_PER_REQUEST)
-    output_tokens = given_or_default(ledger, OUTPUT_TOKENS_PER_REQUEST.name, request.output_tokens_per_request, "tokens", OUTPUT_TOKENS_PER_REQUEST)
+    input_tokens = given_or_default(
+        ledger, INPUT_TOKENS_PER_REQUEST.name, request.input_tokens_per_request, "tokens", INPUT_TOKENS_PER_REQUEST
+    )
+    output_tokens = given_or_default(
+        ledger, OUTPUT_TOKENS_PER_REQUEST.name, request.output_tokens_per_request, "tokens", OUTPUT_TOKENS_PER_REQUEST
+    )
     batch = given_or_default(ledger, BATCH_SIZE.name, request.batch_size, "concurrent sequences", BATCH_SIZE)
     rag = request.rag
     retrieved = Range.exact(rag.retrieved_tokens_per_request or 0.0) if rag is not None else ZERO
@@ -95,16 +102,30 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
     replica_peak = hardware.peak_flops_per_second * per_replica
     replica_bandwidth = hardware.bandwidth_bytes_per_second * per_replica
     active = Range.exact(model.active_parameters)
-    weights_per_member = weight_bytes_per_batch_member(model.parameters, model.active_parameters, bytes_per_parameter, batch)
+    weights_per_member = weight_bytes_per_batch_member(
+        model.parameters, model.active_parameters, bytes_per_parameter, batch
+    )
     kv_per_token = _kv_bytes_per_token(model, ledger)
     mean_context = prompt_tokens + output_tokens.scale(0.5)
     kv_per_sequence = kv_per_token.times(mean_context)
 
     prefill = prefill_seconds(
-        active, prompt_tokens, weights_per_member, replica_peak, compute_efficiency, replica_bandwidth, bandwidth_efficiency
+        active,
+        prompt_tokens,
+        weights_per_member,
+        replica_peak,
+        compute_efficiency,
+        replica_bandwidth,
+        bandwidth_efficiency,
     )
     per_token = decode_seconds_per_token(
-        active, weights_per_member, kv_per_sequence, replica_peak, compute_efficiency, replica_bandwidth, bandwidth_efficiency
+        active,
+        weights_per_member,
+        kv_per_sequence,
+        replica_peak,
+        compute_efficiency,
+        replica_bandwidth,
+        bandwidth_efficiency,
     )
     unbatched = batch.high <= 1.0
     step_overhead = assume_default(ledger, UNBATCHED_STEP_OVERHEAD_S if unbatched else DECODE_STEP_OVERHEAD_S)
@@ -156,7 +177,8 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
         if busy_accelerator_hours.value > provisioned.value:
             ledger.warn(
                 "capacity-exceeded",
-                f"{requests:g} requests need about {busy_accelerator_hours.value:.3g} accelerator-hours of busy time but "
+                f"{requests:g} requests need about {busy_accelerator_hours.value:.3g} accelerator-hours of busy time "
+                f"but "
                 f"{replicas} replica(s) x {per_replica} x {hours:g} h provide {provisioned.value:.3g}: add "
                 "replicas or hours. The busy time is counted in full.",
             )
@@ -212,15 +234,21 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
 #: Source of the serving power fraction: built from constants, so once rather than per estimate (~2 us).
 SERVING_POWER_FRACTION_SOURCE = (
     f"rises with the batch from {INFERENCE_POWER_FRACTION_UNBATCHED.range.value:g} (unbatched) to "
-    f"{INFERENCE_POWER_FRACTION_SATURATED.range.value:g} (saturated), half way at batch {INFERENCE_POWER_HALF_BATCH:g}: "
-    + INFERENCE_POWER_FRACTION_UNBATCHED.source + " " + INFERENCE_POWER_FRACTION_SATURATED.source
+    f"{INFERENCE_POWER_FRACTION_SATURATED.range.value:g} (saturated), half way at batch "
+    f"{INFERENCE_POWER_HALF_BATCH:g}: "
+    + INFERENCE_POWER_FRACTION_UNBATCHED.source
+    + " "
+    + INFERENCE_POWER_FRACTION_SATURATED.source
 )
 
 
 def _serving_power_fraction(batch: Range) -> Default:
     """Serving power as a fraction of TDP at this batch size (formulas.inference.inference_power_fraction_of_tdp)."""
     fraction = inference_power_fraction_of_tdp(
-        batch, INFERENCE_POWER_FRACTION_UNBATCHED.range, INFERENCE_POWER_FRACTION_SATURATED.range, INFERENCE_POWER_HALF_BATCH
+        batch,
+        INFERENCE_POWER_FRACTION_UNBATCHED.range,
+        INFERENCE_POWER_FRACTION_SATURATED.range,
+        INFERENCE_POWER_HALF_BATCH,
     )
     return Default("power_fraction_of_tdp", fraction, "fraction of TDP", SERVING_POWER_FRACTION_SOURCE)
 
@@ -228,14 +256,21 @@ def _serving_power_fraction(batch: Range) -> Default:
 def _kv_bytes_per_token(model: ResolvedModel, ledger: Ledger) -> Range:
     preset = model.preset
     if preset is not None and preset.num_layers and preset.num_kv_heads and preset.head_dim:
-        exact = kv_cache_bytes_per_token(preset.num_layers, preset.num_kv_heads, preset.head_dim, KV_CACHE_BYTES_PER_ELEMENT)
-        ledger.assume("kv_cache_bytes_per_token", exact, "bytes", DERIVED, f"architecture of preset {preset.id}: {preset.source}")
+        exact = kv_cache_bytes_per_token(
+            preset.num_layers, preset.num_kv_heads, preset.head_dim, KV_CACHE_BYTES_PER_ELEMENT
+        )
+        ledger.assume(
+            "kv_cache_bytes_per_token", exact, "bytes", DERIVED, f"architecture of preset {preset.id}: {preset.source}"
+        )
         return Range.exact(exact)
     central = KV_REFERENCE_BYTES_PER_TOKEN * math.sqrt(model.parameters / KV_REFERENCE_PARAMETERS)
     low, high = KV_HEURISTIC_SPREAD
     estimate = Range(central, central * low, central * high)
     ledger.assume(
-        "kv_cache_bytes_per_token", estimate, "bytes", DEFAULT,
+        "kv_cache_bytes_per_token",
+        estimate,
+        "bytes",
+        DEFAULT,
         "Llama 3 8B's 128 KiB per token scaled by sqrt(parameters / 8B); architecture not known",
     )
     return estimate
@@ -249,7 +284,10 @@ def _idle_power_w(accelerator, active_power: Range, serving_fraction: Range, led
         # No TDP: only the caller's busy power is known. Keep the defaults' idle-to-busy ratio at this batch.
         idle = fraction.range.scale(active_power.value / serving_fraction.value)
         ledger.assume(
-            "idle_power_w", idle, "W per accelerator", DEFAULT,
+            "idle_power_w",
+            idle,
+            "W per accelerator",
+            DEFAULT,
             "power_w x idle/busy ratio of the defaults at this batch size; " + fraction.source,
         )
         return idle

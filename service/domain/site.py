@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from ..reference import Catalog
 from ..reference.records import FacilityFigure
@@ -63,7 +63,9 @@ def build_site_defaults(catalog: Catalog) -> SiteDefaults:
         for p in providers
         if p in catalog.fleet_wue
     }
-    any_wue = Range.spread(INDUSTRY_WUE_L_PER_KWH, min(all_wue, default=0.0), max(all_wue, default=INDUSTRY_WUE_L_PER_KWH))
+    any_wue = Range.spread(
+        INDUSTRY_WUE_L_PER_KWH, min(all_wue, default=0.0), max(all_wue, default=INDUSTRY_WUE_L_PER_KWH)
+    )
     return SiteDefaults(
         world_intensity=world_range,
         world_intensity_source=(
@@ -81,7 +83,11 @@ def _fleet_default(
 ) -> tuple[Range, str]:
     """A provider's fleet figure, ranged by its published regional figures (all providers' when it has none)."""
     spread = (regional or all_regional) + [fleet.value]
-    basis = "its published regional figures" if regional else "published regional figures of all providers (none for this one)"
+    basis = (
+        "its published regional figures"
+        if regional
+        else "published regional figures of all providers (none for this one)"
+    )
     return (
         Range.spread(fleet.value, min(spread), max(spread)),
         f"fleet {quantity} {fleet.value}{unit} ({fleet.year}): {fleet.source}; range: {basis}",
@@ -107,7 +113,11 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
         country = catalog.countries.get(spec.country.upper())
         if country is None:
             raise UnknownReferenceError(
-                "datacenter.country", "country", spec.country, catalog.suggest("country", spec.country), "ISO 3166-1 alpha-2"
+                "datacenter.country",
+                "country",
+                spec.country,
+                catalog.suggest("country", spec.country),
+                "ISO 3166-1 alpha-2",
             )
 
     # Grid carbon intensity.
@@ -144,11 +154,20 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
 
     provider = spec.provider
     pue = _facility_factor(
-        ledger, "pue", "ratio", spec.pue, region.pue if region is not None else None,
-        defaults.provider_pue.get(provider) if provider is not None else None, (INDUSTRY_PUE.range, INDUSTRY_PUE.source),
+        ledger,
+        "pue",
+        "ratio",
+        spec.pue,
+        region.pue if region is not None else None,
+        defaults.provider_pue.get(provider) if provider is not None else None,
+        (INDUSTRY_PUE.range, INDUSTRY_PUE.source),
     )
     wue = _facility_factor(
-        ledger, "wue", "L/kWh", spec.wue_l_per_kwh, region.wue if region is not None else None,
+        ledger,
+        "wue",
+        "L/kWh",
+        spec.wue_l_per_kwh,
+        region.wue if region is not None else None,
         defaults.provider_wue.get(provider) if provider is not None else None,
         (defaults.any_wue, INDUSTRY_WUE_SOURCE + "; range: published regional WUEs"),
     )
@@ -172,9 +191,7 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
     if market_factor is not None:
         ledger.assume("market_based_factor", market_factor, "fraction of location-based", DEFAULT, market_source)
 
-    label = (
-        f"{region.provider}:{region.id}" if region is not None else country.iso2 if country is not None else "world"
-    )
+    label = f"{region.provider}:{region.id}" if region is not None else country.iso2 if country is not None else "world"
     return Site(label, intensity, pue, wue, market_factor, market_source)
 
 

@@ -22,8 +22,8 @@ from .hardware import (
     TERA,
     accelerator_power_w,
     assume_default,
-    given_or_default,
     embodied_rate_kg_per_accelerator_hour,
+    given_or_default,
     resolve_hardware,
     resolve_model,
 )
@@ -46,7 +46,11 @@ def estimate_training(catalog: Catalog, site_defaults: SiteDefaults, request: Tr
         ledger.assume("duration_hours", request.duration_hours, "hours per run", INPUT, "request")
     elif flops is not None:
         mfu = given_or_default(
-            ledger, "mfu", request.hardware.mfu, "fraction of peak", lambda: default_training_mfu(hardware, model, ledger)
+            ledger,
+            "mfu",
+            request.hardware.mfu,
+            "fraction of peak",
+            lambda: default_training_mfu(hardware, model, ledger),
         )
         per_run_hours = accelerator_hours_from_flops(flops, hardware.peak_flops_per_second, mfu)
     else:
@@ -72,7 +76,9 @@ def estimate_training(catalog: Catalog, site_defaults: SiteDefaults, request: Tr
         ledger.assume("accelerator_count", count, "accelerators", DERIVED, "accelerator_hours / duration_hours")
     else:
         count = 1
-        ledger.assume("accelerator_count", 1, "accelerators", DEFAULT, "no count or duration given; hours are per accelerator")
+        ledger.assume(
+            "accelerator_count", 1, "accelerators", DEFAULT, "no count or duration given; hours are per accelerator"
+        )
 
     power = _training_power_w(hardware.accelerator, request.hardware.power_w, ledger)
     accelerators_kwh = accelerator_energy_kwh(accelerator_hours, power)
@@ -124,8 +130,12 @@ def _training_power_w(accelerator, power_w: float | None, ledger: Ledger) -> Ran
     if power_w is None and accelerator.measured_power_mean_w is not None:
         mean = accelerator.measured_power_mean_w
         high = accelerator.measured_power_max_w or mean
-        power = Range.spread(mean, mean * TRAINING_POWER_FRACTION_OF_TDP.range.low / TRAINING_POWER_FRACTION_OF_TDP.range.value, high)
-        ledger.assume("power_w", power, "W per accelerator", DEFAULT, f"measured mean chip power: {accelerator.tdp_basis}")
+        power = Range.spread(
+            mean, mean * TRAINING_POWER_FRACTION_OF_TDP.range.low / TRAINING_POWER_FRACTION_OF_TDP.range.value, high
+        )
+        ledger.assume(
+            "power_w", power, "W per accelerator", DEFAULT, f"measured mean chip power: {accelerator.tdp_basis}"
+        )
         return power
     return accelerator_power_w(accelerator, power_w, TRAINING_POWER_FRACTION_OF_TDP, ledger)
 

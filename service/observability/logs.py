@@ -55,7 +55,7 @@ class StdoutHandler(logging.StreamHandler):
         super().__init__(sys.stdout)
 
     @property
-    def stream(self):  # noqa: D401
+    def stream(self):
         return sys.stdout
 
     @stream.setter

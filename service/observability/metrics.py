@@ -22,9 +22,9 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
     values,
 )
-from prometheus_client import multiprocess
 
 PREFIX = "genai_footprint"
 ESTIMATE_KINDS = ("training", "fine-tuning", "inference")
@@ -109,7 +109,7 @@ def _create() -> _Metrics:
     build_info.labels(
         version=_service_version(),
         methodology_version=_methodology_version(),
-        python_version="%d.%d.%d" % sys.version_info[:3],
+        python_version="{}.{}.{}".format(*sys.version_info[:3]),
     ).set(1)
     for kind in ESTIMATE_KINDS:  # export zeros so rate() works from the first scrape
         estimates.labels(kind=kind)

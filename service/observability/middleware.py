@@ -15,7 +15,8 @@ import logging
 import os
 import re
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, has_request_context, request
 
@@ -85,7 +86,12 @@ class RequestObservability:
     """WSGI middleware: ``app.wsgi_app = RequestObservability(app.wsgi_app, ...)``."""
 
     def __init__(
-        self, wsgi_app: Callable, *, log_access: bool = True, log_payloads: bool = False, max_body_bytes: int | None = None
+        self,
+        wsgi_app: Callable,
+        *,
+        log_access: bool = True,
+        log_payloads: bool = False,
+        max_body_bytes: int | None = None,
     ) -> None:
         self.wsgi_app = wsgi_app
         self.log_access = log_access
@@ -116,7 +122,13 @@ class RequestObservability:
             self._record(environ, request_id, outcome.status, outcome.length, time.perf_counter() - started, payload)
 
     def _record(
-        self, environ: dict[str, Any], request_id: str, status: int, length: int | None, seconds: float, payload: str | None
+        self,
+        environ: dict[str, Any],
+        request_id: str,
+        status: int,
+        length: int | None,
+        seconds: float,
+        payload: str | None,
     ) -> None:
         endpoint = environ.get(ENDPOINT_KEY, UNMATCHED)
         method = environ.get("REQUEST_METHOD", "GET").upper()

@@ -80,10 +80,7 @@ def _ident(raw: str) -> str:
 
 
 def _number(lo: float | None = None, *, gt: bool = False, hi: float | None = None, required: bool = True) -> Parser:
-    if lo is None:
-        what = "a number"
-    else:
-        what = f"a number {'>' if gt else '>='} {lo:g}"
+    what = "a number" if lo is None else f"a number {'>' if gt else '>='} {lo:g}"
     if hi is not None:
         what += f" and <= {hi:g}"
 
@@ -174,7 +171,10 @@ def _active_le_total(v: dict[str, Any]) -> tuple[str, str] | None:
     if active > total:
         return "active_parameters_billion", f"must be <= parameters_billion ({total:g}), got {active:g}"
     if v["architecture"] == "dense" and active != total:
-        return "active_parameters_billion", f"must equal parameters_billion ({total:g}) for a dense model, got {active:g}"
+        return (
+            "active_parameters_billion",
+            f"must equal parameters_billion ({total:g}) for a dense model, got {active:g}",
+        )
     return None
 
 
@@ -194,9 +194,9 @@ def _pue_or_wue(v: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _region_id_when_regional(v: dict[str, Any]) -> tuple[str, str] | None:
-    if v["scope"].startswith("region") or v["scope"] == "tool_default_region":
-        if not v["region_id"]:
-            return "region_id", f"must not be empty for scope {v['scope']!r}"
+    regional = v["scope"].startswith("region") or v["scope"] == "tool_default_region"
+    if regional and not v["region_id"]:
+        return "region_id", f"must not be empty for scope {v['scope']!r}"
     return None
 
 
@@ -280,7 +280,12 @@ TABLES: dict[str, Table] = {
         FACILITY,
         (
             Col("provider", _enum(*PROVIDERS, "industry")),
-            Col("scope", _enum("fleet", "best_site", "design", "region", "region_doubtful", "tool_default", "tool_default_region")),
+            Col(
+                "scope",
+                _enum(
+                    "fleet", "best_site", "design", "region", "region_doubtful", "tool_default", "tool_default_region"
+                ),
+            ),
             Col("region_id", _text(False)),
             Col("site_or_label", _text(False)),
             Col("year", _text(False)),

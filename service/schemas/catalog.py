@@ -74,7 +74,9 @@ class RegionSchema(Schema):
     ember_country_ci_gco2e_per_kwh = _opt_float("Ember country average (production-based), for comparison.")
     provider_cfe_pct = _opt_float("Provider-reported carbon-free / renewable share, %.")
     provider_cfe_basis = fields.String(required=True)
-    renewable_matched = fields.Boolean(allow_none=True, metadata={"description": "AWS 100% renewable-matched list (2023)."})
+    renewable_matched = fields.Boolean(
+        allow_none=True, metadata={"description": "AWS 100% renewable-matched list (2023)."}
+    )
     pue = fields.Nested(FacilityFigureSchema, allow_none=True, required=True)
     wue = fields.Nested(FacilityFigureSchema, allow_none=True, required=True)
     notes = fields.String(required=True)

@@ -26,7 +26,8 @@ marshmallow calls it.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from marshmallow import RAISE, Schema, fields, missing, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
@@ -44,6 +45,8 @@ class _Fallback(Exception):
     Raised as the class, so each refusal gets a fresh instance: a shared instance would collect the frames
     (and with them the payloads) of every refused request in its ``__traceback__``, for the life of the worker.
     """
+
+
 _isfinite = math.isfinite
 
 

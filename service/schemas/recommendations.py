@@ -80,12 +80,15 @@ class ConstraintsSchema(Schema):
     regions = _strings("Allowed regions: 'provider:region' (e.g. aws:eu-north-1) or a bare region id (any provider).")
     accelerators = _strings("Accelerator ids a hardware suggestion may use (GET /v1/accelerators).")
     exclude_accelerators = _strings("Accelerator ids a hardware suggestion must not use.")
-    keep_model = StrictBoolean(load_default=False, metadata={"description": "No smaller model (smaller_model is not proposed)."})
+    keep_model = StrictBoolean(
+        load_default=False, metadata={"description": "No smaller model (smaller_model is not proposed)."}
+    )
     keep_precision = StrictBoolean(
         load_default=False, metadata={"description": "No quantization, and no QLoRA (4-bit base weights)."}
     )
     max_latency_seconds_per_request = positive(
-        1e6, "Inference: candidates whose serving.busy_seconds_per_request (central value) exceeds this are not proposed."
+        1e6,
+        "Inference: candidates whose serving.busy_seconds_per_request (central value) exceeds this are not proposed.",
     )
     target_utilisation = StrictFloat(
         # A floor, not just > 0: right-sizing divides the busy time by it (5e-324 overflowed to an out-of-range 422).
@@ -107,18 +110,30 @@ class ConstraintsSchema(Schema):
 
 class RagComparisonSchema(Schema):
     # At least one request: per-request figures divide by it (5e-324 overflowed to an out-of-range 422).
-    expected_requests = positive(MAX_REQUESTS, "Requests the fine-tuned model will serve (at least 1).", minimum=1.0, required=True)
-    input_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Prompt tokens per request; default as for inference.")
-    output_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Generated tokens per request; default as for inference.")
+    expected_requests = positive(
+        MAX_REQUESTS, "Requests the fine-tuned model will serve (at least 1).", minimum=1.0, required=True
+    )
+    input_tokens_per_request = non_negative(
+        MAX_TOKENS_PER_REQUEST, "Prompt tokens per request; default as for inference."
+    )
+    output_tokens_per_request = non_negative(
+        MAX_TOKENS_PER_REQUEST, "Generated tokens per request; default as for inference."
+    )
     retrieved_tokens_per_request = non_negative(
         MAX_TOKENS_PER_REQUEST,
         f"Retrieved tokens added to each RAG prompt; default {DEFAULT_RETRIEVED_TOKENS:g} (5-10 passages of 100 words, "
         "Lewis et al. 2020).",
         load_default=DEFAULT_RETRIEVED_TOKENS,
     )
-    embedding_parameters_billion = positive(MAX_PARAMETERS_BILLION, "Embedding model parameters, billions (query embedding).")
-    corpus_tokens_billion = non_negative(MAX_TOKENS_BILLION, "Corpus tokens embedded once to build the index, billions.")
-    hardware = fields.Nested(HardwareSchema, metadata={"description": "Serving hardware; default: the fine-tuning accelerator."})
+    embedding_parameters_billion = positive(
+        MAX_PARAMETERS_BILLION, "Embedding model parameters, billions (query embedding)."
+    )
+    corpus_tokens_billion = non_negative(
+        MAX_TOKENS_BILLION, "Corpus tokens embedded once to build the index, billions."
+    )
+    hardware = fields.Nested(
+        HardwareSchema, metadata={"description": "Serving hardware; default: the fine-tuning accelerator."}
+    )
 
     @post_load
     def _make(self, data, **_):
@@ -130,10 +145,14 @@ class RecommendationRequestSchema(Schema):
     workload = fields.Dict(
         required=True,
         metadata={
-            "description": "The body of POST /v1/estimates/{kind}: TrainingRequest, FineTuningRequest or InferenceRequest."
+            "description": (
+                "The body of POST /v1/estimates/{kind}: TrainingRequest, FineTuningRequest or InferenceRequest."
+            )
         },
     )
-    constraints = fields.Nested(ConstraintsSchema, load_default=Constraints, metadata={"description": "What suggestions may change."})
+    constraints = fields.Nested(
+        ConstraintsSchema, load_default=Constraints, metadata={"description": "What suggestions may change."}
+    )
     rag_comparison = fields.Nested(
         RagComparisonSchema,
         metadata={
@@ -154,7 +173,9 @@ class RecommendationRequestSchema(Schema):
 
 
 class ScenarioSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "Unique name."})
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=100), metadata={"description": "Unique name."}
+    )
     workload = fields.Dict(
         required=True, metadata={"description": "The body of POST /v1/estimates/{kind}; validated per scenario."}
     )
@@ -215,7 +236,9 @@ class SavingsSchema(Schema):
     emissions_kgco2e = _range("Baseline - changed emissions; the low side is clamped at 0.")
     energy_kwh = _range("Baseline - changed facility energy; clamped at 0.")
     water_l = _range("Baseline - changed on-site water; clamped at 0.")
-    emissions_percent = fields.Float(required=True, metadata={"description": "Central saving, % of baseline emissions."})
+    emissions_percent = fields.Float(
+        required=True, metadata={"description": "Central saving, % of baseline emissions."}
+    )
 
 
 class AlternativeSchema(Schema):
@@ -240,7 +263,9 @@ class RagBreakEvenSchema(Schema):
 
 class RecommendationSchema(Schema):
     code = fields.String(required=True, validate=validate.OneOf(CODES))
-    variant = fields.String(required=True, metadata={"description": "Which option of the code (region, accelerator, method...)."})
+    variant = fields.String(
+        required=True, metadata={"description": "Which option of the code (region, accelerator, method...)."}
+    )
     title = fields.String(required=True)
     rationale = fields.String(required=True)
     change = fields.Dict(
@@ -255,7 +280,12 @@ class RecommendationSchema(Schema):
     evidence = fields.String(
         required=True,
         validate=validate.OneOf((ENGINE, VENDOR_CLAIM)),
-        metadata={"description": "engine: computed by this service's estimator (all current savings); vendor-claim: a vendor's figure only."},
+        metadata={
+            "description": (
+                "engine: computed by this service's estimator (all current savings); vendor-claim: a "
+                "vendor's figure only."
+            )
+        },
     )
     tradeoffs = fields.List(fields.String(), required=True)
     sources = fields.List(fields.String(), required=True)
@@ -272,7 +302,9 @@ class NoteSchema(Schema):
 class RecommendationResponseSchema(Schema):
     baseline = EstimateOfKind(required=True, metadata={"description": "Estimate of the workload as given."})
     recommendations = fields.List(
-        fields.Nested(RecommendationSchema), required=True, metadata={"description": "Sorted by emissions saved, largest first."}
+        fields.Nested(RecommendationSchema),
+        required=True,
+        metadata={"description": "Sorted by emissions saved, largest first."},
     )
     notes = fields.List(
         fields.Nested(NoteSchema),
@@ -283,7 +315,11 @@ class RecommendationResponseSchema(Schema):
 
 class MetricDeltaSchema(Schema):
     absolute = fields.Float(required=True, metadata={"description": "Scenario - first scenario (central values)."})
-    percent = fields.Float(required=True, allow_none=True, metadata={"description": "Of the first scenario; null if it is 0 or the ratio is too large to represent."})
+    percent = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Of the first scenario; null if it is 0 or the ratio is too large to represent."},
+    )
 
 
 class DeltaSchema(Schema):
@@ -294,9 +330,18 @@ class DeltaSchema(Schema):
 
 class ScenarioResultSchema(Schema):
     name = fields.String(required=True)
-    estimate = EstimateOfKind(required=True, allow_none=True, metadata={"description": "Null when the scenario failed."})
-    error = fields.Nested(ProblemSchema, required=True, allow_none=True, metadata={"description": "This scenario's problem."})
-    delta = fields.Nested(DeltaSchema, required=True, allow_none=True, metadata={"description": "Null for a failed scenario or when the first failed."})
+    estimate = EstimateOfKind(
+        required=True, allow_none=True, metadata={"description": "Null when the scenario failed."}
+    )
+    error = fields.Nested(
+        ProblemSchema, required=True, allow_none=True, metadata={"description": "This scenario's problem."}
+    )
+    delta = fields.Nested(
+        DeltaSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Null for a failed scenario or when the first failed."},
+    )
 
 
 class CompareResponseSchema(Schema):

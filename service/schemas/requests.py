@@ -43,7 +43,8 @@ class ModelSchema(Schema):
     preset = identifier("Model preset id from GET /v1/models.")
     parameters_billion = positive(MAX_PARAMETERS_BILLION, "Total parameters, billions; overrides the preset's.")
     active_parameters_billion = positive(
-        MAX_PARAMETERS_BILLION, "Parameters active per token (mixture-of-experts), billions; at most parameters_billion."
+        MAX_PARAMETERS_BILLION,
+        "Parameters active per token (mixture-of-experts), billions; at most parameters_billion.",
     )
 
     @validates_schema
@@ -115,7 +116,9 @@ def _embodied():
 
 class TrainingRequestSchema(Schema):
     model = fields.Nested(ModelSchema)
-    training_tokens_billion = positive(MAX_TOKENS_BILLION, "Training tokens, billions; default: the preset's published figure.")
+    training_tokens_billion = positive(
+        MAX_TOKENS_BILLION, "Training tokens, billions; default: the preset's published figure."
+    )
     flops = positive(MAX_FLOPS, "Total training FLOPs per run; default 6 x active parameters x tokens.")
     hardware = fields.Nested(HardwareSchema, required=True)
     duration_hours = positive(MAX_HOURS, "Wall-clock hours per run (at least 1e-6).", minimum=MIN_HOURS)
@@ -146,7 +149,9 @@ class FineTuningRequestSchema(Schema):
     def _full_trains_all(self, data, **_):
         fraction = data.get("trainable_parameters_fraction")
         if data.get("method") == "full" and fraction is not None and fraction != 1:
-            raise ValidationError("Full fine-tuning trains every parameter: omit it or give 1.", "trainable_parameters_fraction")
+            raise ValidationError(
+                "Full fine-tuning trains every parameter: omit it or give 1.", "trainable_parameters_fraction"
+            )
 
     @post_load
     def _make(self, data, **_):
@@ -154,9 +159,15 @@ class FineTuningRequestSchema(Schema):
 
 
 class DeploymentSchema(Schema):
-    mode = choice(DEPLOYMENT_MODES, "on_demand counts busy time only; dedicated counts replicas x hours.", load_default="on_demand")
+    mode = choice(
+        DEPLOYMENT_MODES,
+        "on_demand counts busy time only; dedicated counts replicas x hours.",
+        load_default="on_demand",
+    )
     replicas = count(MAX_ACCELERATORS, "Replicas kept up (dedicated); default 1.", load_default=1)
-    hours = positive(MAX_HOURS, "Hours the replicas are kept up (required for dedicated; at least 1e-6).", minimum=MIN_HOURS)
+    hours = positive(
+        MAX_HOURS, "Hours the replicas are kept up (required for dedicated; at least 1e-6).", minimum=MIN_HOURS
+    )
 
     @validates_schema
     def _dedicated_needs_hours(self, data, **_):
@@ -169,9 +180,13 @@ class DeploymentSchema(Schema):
 
 
 class RagSchema(Schema):
-    retrieved_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Retrieved passage tokens added to each prompt.")
+    retrieved_tokens_per_request = non_negative(
+        MAX_TOKENS_PER_REQUEST, "Retrieved passage tokens added to each prompt."
+    )
     embedding_parameters_billion = positive(MAX_PARAMETERS_BILLION, "Parameters of the embedding model, billions.")
-    corpus_tokens_billion = non_negative(MAX_TOKENS_BILLION, "Corpus tokens embedded once to build the index, billions.")
+    corpus_tokens_billion = non_negative(
+        MAX_TOKENS_BILLION, "Corpus tokens embedded once to build the index, billions."
+    )
 
     @post_load
     def _make(self, data, **_):

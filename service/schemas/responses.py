@@ -127,7 +127,11 @@ class ProblemSchema(Schema):
     )
     suggestions = fields.List(fields.String(), metadata={"description": "Close catalog ids, for an unknown id."})
     errors_omitted = fields.Integer(
-        metadata={"description": "Field paths left out of errors and detail: a 422 names at most 50 (paths over 200 characters are cut)."}
+        metadata={
+            "description": (
+                "Field paths left out of errors and detail: a 422 names at most 50 (paths over 200 characters are cut)."
+            )
+        }
     )
     request_id = fields.String()
 

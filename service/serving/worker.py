@@ -33,6 +33,7 @@ serves plain HTTP/1.1 behind its ingress): ``check_config`` refuses them at star
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import selectors
@@ -246,10 +247,8 @@ class BufferingThreadWorker(ThreadWorker):
         """Send one of the worker's own answers (a few hundred bytes, into a socket nothing was sent on yet),
         then close the lingering way: a plain close could reset the connection over request bytes still
         unread and cut the answer off."""
-        try:
+        with contextlib.suppress(OSError):
             conn.sock.send(response)
-        except OSError:
-            pass
         self._close(conn, graceful=True)
 
     def _unregister(self, conn: BufferedConn) -> None:
@@ -290,7 +289,8 @@ class BufferingThreadWorker(ThreadWorker):
             _count_client_error("response_timeout")
             self.log.warning(
                 "%s did not read its answer within %g s (FOOTPRINT_CLIENT_TIMEOUT): connection closed",
-                _peer(conn.client), self.client_timeout,
+                _peer(conn.client),
+                self.client_timeout,
             )
             return False
 
@@ -315,7 +315,9 @@ class BufferingThreadWorker(ThreadWorker):
                 _count_client_error("request_timeout")
                 self.log.info(
                     "%s sent %d bytes of a request in %g s (FOOTPRINT_CLIENT_TIMEOUT): 408, connection closed",
-                    _peer(conn.client), len(conn.received), self.client_timeout,
+                    _peer(conn.client),
+                    len(conn.received),
+                    self.client_timeout,
                 )
                 self._answer_and_close(conn, self.timeout_response)
             else:
@@ -409,10 +411,8 @@ def write_protocol_problem(sock: socket.socket, status_int: int, reason: str, me
     The reason phrase is the standard one for the status (gunicorn says "501 Bad Request" for a transfer
     coding it does not support).
     """
-    try:
+    with contextlib.suppress(ValueError):
         reason = HTTPStatus(status_int).phrase
-    except ValueError:
-        pass
     if status_int == 500:  # an unexpected error, or gunicorn's own configuration: nothing for the client
         body = problem_http_response(status_int, reason, "The service failed to answer this request.", "internal-error")
     else:

@@ -18,9 +18,10 @@ compared with the IT energy at PUE 1; facility figures with ``energy_kwh``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 CASES_PATH = Path(__file__).resolve().parents[2] / "tests" / "validation" / "published-cases.json"
 
@@ -104,12 +105,35 @@ def _convention_pair(case, endpoint, body, *, energy_path=("energy_kwh",), energ
     checks = []
     src = case["source"]
     if energy and case["energy_kwh"] is not None:
-        checks.append(Check(case["id"], CONVENTION, "energy kWh", endpoint, body, case["energy_kwh"], energy_path,
-                            scope=note or "facility energy (PUE applied)", source=src, tolerance=0.02))
+        checks.append(
+            Check(
+                case["id"],
+                CONVENTION,
+                "energy kWh",
+                endpoint,
+                body,
+                case["energy_kwh"],
+                energy_path,
+                scope=note or "facility energy (PUE applied)",
+                source=src,
+                tolerance=0.02,
+            )
+        )
     if case["co2e_kg"] is not None:
-        checks.append(Check(case["id"], CONVENTION, "CO2e kg (operational)", endpoint, body, case["co2e_kg"],
-                            ("breakdown", "operational_kgco2e"), scope="location-based operational", source=src,
-                            tolerance=0.02))
+        checks.append(
+            Check(
+                case["id"],
+                CONVENTION,
+                "CO2e kg (operational)",
+                endpoint,
+                body,
+                case["co2e_kg"],
+                ("breakdown", "operational_kgco2e"),
+                scope="location-based operational",
+                source=src,
+                tolerance=0.02,
+            )
+        )
     return checks
 
 
@@ -119,8 +143,12 @@ def _convention_pair(case, endpoint, body, *, energy_path=("energy_kwh",), energ
 def _patterson_convention(case) -> list[Check]:
     """Measured average *system* power per accelerator (host included): power_w = it, host share 0."""
     body = {
-        "hardware": {"accelerator": _hardware(case), "count": case["accelerator_count"], "power_w": case["avg_power_w"],
-                     "host_overhead_fraction": 0},
+        "hardware": {
+            "accelerator": _hardware(case),
+            "count": case["accelerator_count"],
+            "power_w": case["avg_power_w"],
+            "host_overhead_fraction": 0,
+        },
         "duration_hours": case["hours"],
         "datacenter": _site(case["pue"], case["carbon_intensity_kg_per_kwh"]),
         "include_embodied": False,
@@ -133,7 +161,12 @@ def _strubell_convention(case) -> list[Check]:
     total_w = case["other"]["total_system_power_w_cpu_dram_all_gpus"]
     count = case["accelerator_count"]
     body = {
-        "hardware": {"accelerator": _hardware(case), "count": count, "power_w": total_w / count, "host_overhead_fraction": 0},
+        "hardware": {
+            "accelerator": _hardware(case),
+            "count": count,
+            "power_w": total_w / count,
+            "host_overhead_fraction": 0,
+        },
         "duration_hours": case["hours"],
         "datacenter": _site(case["pue"], case["carbon_intensity_kg_per_kwh"]),
         "include_embodied": False,
@@ -141,7 +174,9 @@ def _strubell_convention(case) -> list[Check]:
     return _convention_pair(case, "training", body, note="kWh x PUE")
 
 
-def _gpu_hours_convention(case, power_w: float, pue: float, ci_kg: float, endpoint="training", extra_body=None) -> list[Check]:
+def _gpu_hours_convention(
+    case, power_w: float, pue: float, ci_kg: float, endpoint="training", extra_body=None
+) -> list[Check]:
     body = {
         "hardware": {"accelerator": _hardware(case), "power_w": power_w, "host_overhead_fraction": 0},
         "accelerator_hours": case["accelerator_hours"],
@@ -184,9 +219,17 @@ def _hours_from_model(case, count: int | None = None) -> Check:
         "hardware": hardware,
         "include_embodied": False,
     }
-    return Check(case["id"], PREDICTIVE, "accelerator-hours (from size x tokens)", "training", body,
-                 case["accelerator_hours"], ("compute", "accelerator_hours"), scope="accelerator-hours",
-                 source=case["source"])
+    return Check(
+        case["id"],
+        PREDICTIVE,
+        "accelerator-hours (from size x tokens)",
+        "training",
+        body,
+        case["accelerator_hours"],
+        ("compute", "accelerator_hours"),
+        scope="accelerator-hours",
+        source=case["source"],
+    )
 
 
 def _patterson_power_withheld(case) -> Check:
@@ -197,8 +240,17 @@ def _patterson_power_withheld(case) -> Check:
         "datacenter": _site(case["pue"], case["carbon_intensity_kg_per_kwh"]),
         "include_embodied": False,
     }
-    return Check(case["id"], PREDICTIVE, "energy kWh (power withheld)", "training", body, case["energy_kwh"],
-                 ("energy_kwh",), scope="facility energy; measured system power withheld", source=case["source"])
+    return Check(
+        case["id"],
+        PREDICTIVE,
+        "energy kWh (power withheld)",
+        "training",
+        body,
+        case["energy_kwh"],
+        ("energy_kwh",),
+        scope="facility energy; measured system power withheld",
+        source=case["source"],
+    )
 
 
 def _patterson_hours_from_flops(case) -> Check:
@@ -210,9 +262,17 @@ def _patterson_hours_from_flops(case) -> Check:
         "include_embodied": False,
     }
     published = case["accelerator_count"] * case["hours"]
-    return Check(case["id"], PREDICTIVE, "accelerator-hours (from FLOPs)", "training", body, published,
-                 ("compute", "accelerator_hours"), scope="accelerator-hours; published = count x hours",
-                 source=case["source"])
+    return Check(
+        case["id"],
+        PREDICTIVE,
+        "accelerator-hours (from FLOPs)",
+        "training",
+        body,
+        published,
+        ("compute", "accelerator_hours"),
+        scope="accelerator-hours; published = count x hours",
+        source=case["source"],
+    )
 
 
 def _bloom_lifecycle(case) -> Check:
@@ -225,8 +285,17 @@ def _bloom_lifecycle(case) -> Check:
         "datacenter": {"country": "FR", "carbon_intensity_gco2e_per_kwh": case["carbon_intensity_kg_per_kwh"] * 1000},
         "include_embodied": True,
     }
-    return Check(case["id"], PREDICTIVE, "CO2e kg (life cycle)", "training", body, case["co2e_kg"],
-                 ("emissions_kgco2e",), scope="operational + embodied (published also counts idle)", source=case["source"])
+    return Check(
+        case["id"],
+        PREDICTIVE,
+        "CO2e kg (life cycle)",
+        "training",
+        body,
+        case["co2e_kg"],
+        ("emissions_kgco2e",),
+        scope="operational + embodied (published also counts idle)",
+        source=case["source"],
+    )
 
 
 def _dodge_finetune(case) -> Check:
@@ -237,8 +306,17 @@ def _dodge_finetune(case) -> Check:
         "duration_hours": case["hours"],
         "include_embodied": False,
     }
-    return Check(case["id"], PREDICTIVE, "GPU energy kWh (power withheld)", "fine-tuning", body, case["energy_kwh"],
-                 ("breakdown", "accelerators_kwh"), scope="GPU only (measured): accelerators_kwh", source=case["source"])
+    return Check(
+        case["id"],
+        PREDICTIVE,
+        "GPU energy kWh (power withheld)",
+        "fine-tuning",
+        body,
+        case["energy_kwh"],
+        ("breakdown", "accelerators_kwh"),
+        scope="GPU only (measured): accelerators_kwh",
+        source=case["source"],
+    )
 
 
 # -- inference ------------------------------------------------------------------------------------
@@ -261,8 +339,17 @@ def _php_zero_shot(case) -> Check:
         "datacenter": {"pue": 1.0},
         "include_embodied": False,
     }
-    return Check(case["id"], INFERENCE, "IT energy kWh per 1,000 inferences", "inference", body, case["energy_kwh"],
-                 ("energy_kwh",), scope="GPU + CPU + RAM, no PUE (CodeCarbon)", source=case["source"])
+    return Check(
+        case["id"],
+        INFERENCE,
+        "IT energy kWh per 1,000 inferences",
+        "inference",
+        body,
+        case["energy_kwh"],
+        ("energy_kwh",),
+        scope="GPU + CPU + RAM, no PUE (CodeCarbon)",
+        source=case["source"],
+    )
 
 
 def _mlenergy_response(case) -> Check:
@@ -275,9 +362,19 @@ def _mlenergy_response(case) -> Check:
         "batch_size": other["max_batch_size"],
         "include_embodied": False,
     }
-    return Check(case["id"], INFERENCE, "GPU energy Wh per response", "inference", body, case["energy_kwh"] * 1000.0,
-                 ("breakdown", "accelerators_kwh"), factor=1.0, scope="GPU only (Zeus): accelerators_kwh / requests",
-                 source=case["source"], extra={"per_requests": 1000})
+    return Check(
+        case["id"],
+        INFERENCE,
+        "GPU energy Wh per response",
+        "inference",
+        body,
+        case["energy_kwh"] * 1000.0,
+        ("breakdown", "accelerators_kwh"),
+        factor=1.0,
+        scope="GPU only (Zeus): accelerators_kwh / requests",
+        source=case["source"],
+        extra={"per_requests": 1000},
+    )
 
 
 def _mlenergy_per_token(case) -> Check:
@@ -290,9 +387,18 @@ def _mlenergy_per_token(case) -> Check:
         "batch_size": 64,
         "include_embodied": False,
     }
-    return Check(case["id"], INFERENCE, "GPU energy Wh per output token", "inference", body, case["energy_kwh"] * 1000.0,
-                 ("breakdown", "accelerators_kwh"), scope="GPU only: accelerators_kwh / output tokens",
-                 source=case["source"], extra={"per_requests": 1000 * output})
+    return Check(
+        case["id"],
+        INFERENCE,
+        "GPU energy Wh per output token",
+        "inference",
+        body,
+        case["energy_kwh"] * 1000.0,
+        ("breakdown", "accelerators_kwh"),
+        scope="GPU only: accelerators_kwh / output tokens",
+        source=case["source"],
+        extra={"per_requests": 1000 * output},
+    )
 
 
 def _mlenergy_long_context(case) -> Check:
@@ -305,9 +411,18 @@ def _mlenergy_long_context(case) -> Check:
         "batch_size": case["other"]["max_batch_size"],
         "include_embodied": False,
     }
-    return Check(case["id"], INFERENCE, "GPU energy Wh per generation", "inference", body, case["energy_kwh"] * 1000.0,
-                 ("breakdown", "accelerators_kwh"), scope="GPU only: accelerators_kwh / requests",
-                 source=case["source"], extra={"per_requests": 1000})
+    return Check(
+        case["id"],
+        INFERENCE,
+        "GPU energy Wh per generation",
+        "inference",
+        body,
+        case["energy_kwh"] * 1000.0,
+        ("breakdown", "accelerators_kwh"),
+        scope="GPU only: accelerators_kwh / requests",
+        source=case["source"],
+        extra={"per_requests": 1000},
+    )
 
 
 def _per_request(check: Check) -> Check:
@@ -328,33 +443,75 @@ def _register(prefix_or_ids, *builders: Builder) -> None:
         BUILDERS.setdefault(key, []).extend(builders)
 
 
-_register(["patterson2021-evolved-transformer-nas", "patterson2021-t5-11b", "patterson2021-meena",
-           "patterson2021-gshard-600b", "patterson2021-switch-transformer", "patterson2021-gpt3-175b",
-           "patterson2021-t1-transformer-big-p100-usavg", "patterson2021-t1-transformer-big-p100-iowa",
-           "patterson2021-t1-evolved-transformer-medium-p100-iowa", "patterson2021-t1-transformer-big-tpuv2-iowa",
-           "patterson2021-t1-evolved-transformer-medium-tpuv2-iowa"], _patterson_convention, _patterson_power_withheld)
-_register(["patterson2021-evolved-transformer-nas", "patterson2021-t5-11b", "patterson2021-meena",
-           "patterson2021-gshard-600b", "patterson2021-switch-transformer", "patterson2021-gpt3-175b",
-           "patterson2021-t1-transformer-big-p100-iowa", "patterson2021-t1-evolved-transformer-medium-p100-iowa",
-           "patterson2021-t1-transformer-big-tpuv2-iowa", "patterson2021-t1-evolved-transformer-medium-tpuv2-iowa"],
-          _patterson_hours_from_flops)
-_register(["strubell2019-transformer-base", "strubell2019-transformer-big", "strubell2019-elmo",
-           "strubell2019-bert-base-v100", "strubell2019-nas-evolved-transformer-p100"], _strubell_convention)
+_register(
+    [
+        "patterson2021-evolved-transformer-nas",
+        "patterson2021-t5-11b",
+        "patterson2021-meena",
+        "patterson2021-gshard-600b",
+        "patterson2021-switch-transformer",
+        "patterson2021-gpt3-175b",
+        "patterson2021-t1-transformer-big-p100-usavg",
+        "patterson2021-t1-transformer-big-p100-iowa",
+        "patterson2021-t1-evolved-transformer-medium-p100-iowa",
+        "patterson2021-t1-transformer-big-tpuv2-iowa",
+        "patterson2021-t1-evolved-transformer-medium-tpuv2-iowa",
+    ],
+    _patterson_convention,
+    _patterson_power_withheld,
+)
+_register(
+    [
+        "patterson2021-evolved-transformer-nas",
+        "patterson2021-t5-11b",
+        "patterson2021-meena",
+        "patterson2021-gshard-600b",
+        "patterson2021-switch-transformer",
+        "patterson2021-gpt3-175b",
+        "patterson2021-t1-transformer-big-p100-iowa",
+        "patterson2021-t1-evolved-transformer-medium-p100-iowa",
+        "patterson2021-t1-transformer-big-tpuv2-iowa",
+        "patterson2021-t1-evolved-transformer-medium-tpuv2-iowa",
+    ],
+    _patterson_hours_from_flops,
+)
+_register(
+    [
+        "strubell2019-transformer-base",
+        "strubell2019-transformer-big",
+        "strubell2019-elmo",
+        "strubell2019-bert-base-v100",
+        "strubell2019-nas-evolved-transformer-p100",
+    ],
+    _strubell_convention,
+)
 _register(["llama1-7b", "llama1-13b", "llama1-33b"], _llama1_convention, _hours_from_model)
 _register("llama1-65b", _llama1_convention, lambda c: _hours_from_model(c, c["accelerator_count"]))
 _register(["llama1-table15-opt-175b", "llama1-table15-bloom-176b"], _llama1_convention)
-_register("luccioni2022-bloom-176b-dynamic", _bloom_dynamic_convention,
-          lambda c: _hours_from_model(c, c["accelerator_count"]))
+_register(
+    "luccioni2022-bloom-176b-dynamic", _bloom_dynamic_convention, lambda c: _hours_from_model(c, c["accelerator_count"])
+)
 _register("luccioni2022-bloom-176b-lifecycle", _bloom_lifecycle)
 _register(["llama31-8b", "llama31-405b", "llama32-1b-qlora"], _meta_card_convention)
 _register(["llama31-8b", "llama31-405b"], _hours_from_model)
 _register("dodge2022-bert-small-finetune-mnli", _dodge_finetune)
-_register(["luccioni2024-zeroshot-flan-t5-base", "luccioni2024-zeroshot-flan-t5-large",
-           "luccioni2024-zeroshot-flan-t5-xl", "luccioni2024-zeroshot-flan-t5-xxl",
-           "luccioni2024-zeroshot-bloomz-560m", "luccioni2024-zeroshot-bloomz-1b",
-           "luccioni2024-zeroshot-bloomz-3b", "luccioni2024-zeroshot-bloomz-7b"], _php_zero_shot)
-_register(["mlenergy-v3-qwen3-32b-b200-chat", "mlenergy-v3-qwen3-32b-b200-reasoning"],
-          lambda c: _per_request(_mlenergy_response(c)))
+_register(
+    [
+        "luccioni2024-zeroshot-flan-t5-base",
+        "luccioni2024-zeroshot-flan-t5-large",
+        "luccioni2024-zeroshot-flan-t5-xl",
+        "luccioni2024-zeroshot-flan-t5-xxl",
+        "luccioni2024-zeroshot-bloomz-560m",
+        "luccioni2024-zeroshot-bloomz-1b",
+        "luccioni2024-zeroshot-bloomz-3b",
+        "luccioni2024-zeroshot-bloomz-7b",
+    ],
+    _php_zero_shot,
+)
+_register(
+    ["mlenergy-v3-qwen3-32b-b200-chat", "mlenergy-v3-qwen3-32b-b200-reasoning"],
+    lambda c: _per_request(_mlenergy_response(c)),
+)
 _register("mlenergy-llama31-8b-h100-bs64-per-token", lambda c: _per_request(_mlenergy_per_token(c)))
 _register("mlenergy2025-llama31-8b-longcontext-h100", lambda c: _per_request(_mlenergy_long_context(c)))
 

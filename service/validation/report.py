@@ -15,8 +15,11 @@ from typing import Any
 
 from .cases import CONVENTION, INFERENCE, PREDICTIVE, Check, build_checks
 
-ENDPOINTS = {"training": "/v1/estimates/training", "fine-tuning": "/v1/estimates/fine-tuning",
-             "inference": "/v1/estimates/inference"}
+ENDPOINTS = {
+    "training": "/v1/estimates/training",
+    "fine-tuning": "/v1/estimates/fine-tuning",
+    "inference": "/v1/estimates/inference",
+}
 
 #: Targets of issue 3 on the project's own cases.
 TARGETS = {
@@ -124,8 +127,16 @@ HEADER = ("case", "compared", "published", "estimate", "low", "high", "error %",
 
 def table_rows(rows: list[Row]) -> list[tuple[str, ...]]:
     return [
-        (r.check.case_id, r.check.quantity, _fmt(r.check.published), _fmt(r.value), _fmt(r.low), _fmt(r.high),
-         f"{100 * r.error:+.1f}", _inside_cell(r))
+        (
+            r.check.case_id,
+            r.check.quantity,
+            _fmt(r.check.published),
+            _fmt(r.value),
+            _fmt(r.low),
+            _fmt(r.high),
+            f"{100 * r.error:+.1f}",
+            _inside_cell(r),
+        )
         for r in rows
     ]
 
@@ -144,9 +155,11 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
         f"(target >= 80%: {met(s['predictive_coverage'] >= t['predictive_coverage'])}), median absolute error "
         f"{100 * s['predictive_median_abs_error']:.1f}% (target <= 30%: "
         f"{met(s['predictive_median_abs_error'] <= t['predictive_median_abs_error'])}), median high/low "
-        f"{s['predictive_median_width']:.2f} (target <= 4: {met(s['predictive_median_width'] <= t['predictive_median_width'])}).",
+        f"{s['predictive_median_width']:.2f} (target <= 4: "
+        f"{met(s['predictive_median_width'] <= t['predictive_median_width'])}).",
         f"Inference cases with measured energy: {s['inference_checks']} checks, coverage "
-        f"{100 * s['inference_coverage']:.0f}% (target >= 70%: {met(s['inference_coverage'] >= t['inference_coverage'])}), "
+        f"{100 * s['inference_coverage']:.0f}% (target >= 70%: "
+        f"{met(s['inference_coverage'] >= t['inference_coverage'])}), "
         f"median absolute error {100 * s['inference_median_abs_error']:.1f}% (target <= 50%: "
         f"{met(s['inference_median_abs_error'] <= t['inference_median_abs_error'])}), median high/low "
         f"{s['inference_median_width']:.2f}.",
@@ -166,8 +179,8 @@ def render_text(rows: list[Row]) -> str:
         body = table_rows([r for r in rows if r.check.group == group])
         widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(HEADER)]
         out.append(GROUP_TITLES[group])
-        out.append("  ".join(h.ljust(w) for h, w in zip(HEADER, widths)))
-        out.extend("  ".join(c.ljust(w) for c, w in zip(b, widths)) for b in body)
+        out.append("  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)))
+        out.extend("  ".join(c.ljust(w) for c, w in zip(b, widths, strict=True)) for b in body)
         out.append("")
     out.append("Summary")
     out.extend("- " + line for line in summary_lines(summary(rows)))
@@ -199,8 +212,7 @@ def render_markdown(rows: list[Row]) -> str:
         out.append("")
         out.append("| " + " | ".join(HEADER) + " |")
         out.append("|" + "|".join("---" for _ in HEADER) + "|")
-        for r, cells in zip([r for r in rows if r.check.group == group],
-                            table_rows([r for r in rows if r.check.group == group])):
+        for cells in table_rows([r for r in rows if r.check.group == group]):
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
         out.append("Scope of each comparison:")

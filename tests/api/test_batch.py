@@ -9,7 +9,12 @@ import pytest
 
 from service import create_app
 from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES
-from service.schemas.responses import FineTuningEstimateSchema, InferenceEstimateSchema, ProblemSchema, TrainingEstimateSchema
+from service.schemas.responses import (
+    FineTuningEstimateSchema,
+    InferenceEstimateSchema,
+    ProblemSchema,
+    TrainingEstimateSchema,
+)
 
 URL = "/v1/estimates/batch"
 RESULT_SCHEMAS = {
@@ -25,7 +30,10 @@ EXAMPLES = (
 
 
 def _items(n: int) -> list[dict]:
-    return [{"id": f"item-{i}", "kind": EXAMPLES[i % len(EXAMPLES)][0], "workload": EXAMPLES[i % len(EXAMPLES)][1]} for i in range(n)]
+    return [
+        {"id": f"item-{i}", "kind": EXAMPLES[i % len(EXAMPLES)][0], "workload": EXAMPLES[i % len(EXAMPLES)][1]}
+        for i in range(n)
+    ]
 
 
 def test_every_example_in_a_batch_matches_the_single_endpoint(client):
@@ -35,7 +43,7 @@ def test_every_example_in_a_batch_matches_the_single_endpoint(client):
     assert response.mimetype == "application/json"
     answers = response.get_json()["items"]
     assert [a["id"] for a in answers] == [i["id"] for i in items]
-    for item, answer in zip(items, answers):
+    for item, answer in zip(items, answers, strict=True):
         assert answer["status"] == 200, answer
         assert set(answer) == {"id", "status", "result"}
         RESULT_SCHEMAS[item["kind"]].load(answer["result"])
@@ -46,8 +54,22 @@ def test_every_example_in_a_batch_matches_the_single_endpoint(client):
 def test_one_bad_item_never_fails_the_others(client):
     items = _items(3)
     items.insert(1, {"id": "bad-count", "kind": "training", "workload": {"hardware": {"count": 0}}})
-    items.insert(2, {"id": "unknown-gpu", "kind": "training", "workload": {"hardware": {"accelerator": "nvidia-h1000"}, "accelerator_hours": 10}})
-    items.insert(3, {"id": "underdetermined", "kind": "training", "workload": {"hardware": {"accelerator": "nvidia-h100-sxm5-80gb"}}})
+    items.insert(
+        2,
+        {
+            "id": "unknown-gpu",
+            "kind": "training",
+            "workload": {"hardware": {"accelerator": "nvidia-h1000"}, "accelerator_hours": 10},
+        },
+    )
+    items.insert(
+        3,
+        {
+            "id": "underdetermined",
+            "kind": "training",
+            "workload": {"hardware": {"accelerator": "nvidia-h100-sxm5-80gb"}},
+        },
+    )
     items.insert(4, {"id": "unknown-field", "kind": "inference", "workload": {"bogus": 1}})
     answers = client.post(URL, json={"items": items}).get_json()["items"]
     assert [a["id"] for a in answers] == [i["id"] for i in items]
@@ -103,7 +125,9 @@ def test_a_malformed_envelope_is_one_422(client, body, path):
 
 def test_id_of_100_characters_is_accepted(client):
     kind, workload = EXAMPLES[0]
-    answers = client.post(URL, json={"items": [{"id": "x" * 100, "kind": kind, "workload": workload}]}).get_json()["items"]
+    answers = client.post(URL, json={"items": [{"id": "x" * 100, "kind": kind, "workload": workload}]}).get_json()[
+        "items"
+    ]
     assert answers[0]["status"] == 200
 
 

@@ -68,7 +68,10 @@ def test_one_model(client):
 
 @pytest.mark.parametrize(
     ("path", "suggestion"),
-    [pytest.param("/v1/accelerators/nvidia-a100-80gb", "nvidia-a100-sxm4-80gb", id="accelerator"), pytest.param("/v1/models/llama-3.1-8c", "llama-3.1-8b", id="model")],
+    [
+        pytest.param("/v1/accelerators/nvidia-a100-80gb", "nvidia-a100-sxm4-80gb", id="accelerator"),
+        pytest.param("/v1/models/llama-3.1-8c", "llama-3.1-8b", id="model"),
+    ],
 )
 def test_unknown_item_is_404_with_suggestions(client, path, suggestion):
     response = client.get(path)

@@ -7,7 +7,12 @@ import json
 import pytest
 
 from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES
-from service.schemas.responses import FineTuningEstimateSchema, InferenceEstimateSchema, ProblemSchema, TrainingEstimateSchema
+from service.schemas.responses import (
+    FineTuningEstimateSchema,
+    InferenceEstimateSchema,
+    ProblemSchema,
+    TrainingEstimateSchema,
+)
 
 RESPONSE_SCHEMAS = {
     "training": TrainingEstimateSchema(),
@@ -16,7 +21,11 @@ RESPONSE_SCHEMAS = {
 }
 EXAMPLES = [
     pytest.param(kind, example["value"], id=f"{kind}-{name}")
-    for kind, examples in (("training", TRAINING_EXAMPLES), ("fine-tuning", FINE_TUNING_EXAMPLES), ("inference", INFERENCE_EXAMPLES))
+    for kind, examples in (
+        ("training", TRAINING_EXAMPLES),
+        ("fine-tuning", FINE_TUNING_EXAMPLES),
+        ("inference", INFERENCE_EXAMPLES),
+    )
     for name, example in examples.items()
 ]
 MINIMAL_TRAINING = {"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 8}, "duration_hours": 10}
@@ -49,7 +58,13 @@ def test_documented_examples_answer_and_match_the_response_schema(client, kind, 
 
 def test_contract_field_names(client):
     body = client.post("/v1/estimates/training", json=MINIMAL_TRAINING).get_json()
-    assert set(body["breakdown"]) == {"accelerators_kwh", "host_kwh", "facility_overhead_kwh", "operational_kgco2e", "embodied_kgco2e"}
+    assert set(body["breakdown"]) == {
+        "accelerators_kwh",
+        "host_kwh",
+        "facility_overhead_kwh",
+        "operational_kgco2e",
+        "embodied_kgco2e",
+    }
     assert {"flops", "accelerator_count", "accelerator_hours", "duration_hours"} <= set(body["compute"])
     assert "market_based_emissions_kgco2e" in body
 
@@ -66,7 +81,9 @@ def test_energy_breakdown_adds_up(client):
 def test_inference_per_request_is_total_over_requests(client):
     payload = INFERENCE_EXAMPLES["on-demand-chat"]["value"]
     body = client.post("/v1/estimates/inference", json=payload).get_json()
-    assert body["per_request"]["energy_wh"]["value"] == pytest.approx(body["energy_kwh"]["value"] * 1000 / payload["requests"], rel=1e-9)
+    assert body["per_request"]["energy_wh"]["value"] == pytest.approx(
+        body["energy_kwh"]["value"] * 1000 / payload["requests"], rel=1e-9
+    )
 
 
 def test_fine_tuning_reports_memory(client):
@@ -99,7 +116,9 @@ def test_unusable_json_is_400(client, raw):
 
 
 def test_not_json_is_415(client):
-    response = client.post("/v1/estimates/training", data="duration_hours=1", content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/v1/estimates/training", data="duration_hours=1", content_type="application/x-www-form-urlencoded"
+    )
     assert_problem(response, 415)
 
 
@@ -110,16 +129,42 @@ def test_not_json_is_415(client):
         pytest.param({"duration_hours": 1}, "hardware", id="missing-hardware"),
         pytest.param({**MINIMAL_TRAINING, "duration_hours": -1}, "duration_hours", id="negative-hours"),
         pytest.param({**MINIMAL_TRAINING, "duration_hours": 0}, "duration_hours", id="zero-hours"),
-        pytest.param({"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 0}, "duration_hours": 1}, "hardware.count", id="zero-count"),
-        pytest.param({"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 1.5}, "duration_hours": 1}, "hardware.count", id="fractional-count"),
+        pytest.param(
+            {"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 0}, "duration_hours": 1},
+            "hardware.count",
+            id="zero-count",
+        ),
+        pytest.param(
+            {"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 1.5}, "duration_hours": 1},
+            "hardware.count",
+            id="fractional-count",
+        ),
         pytest.param({**MINIMAL_TRAINING, "duration_hours": "10"}, "duration_hours", id="string-number"),
         pytest.param({**MINIMAL_TRAINING, "duration_hours": True}, "duration_hours", id="boolean-number"),
-        pytest.param({"hardware": {"accelerator": "x", "mfu": 1.5}, "duration_hours": 1}, "hardware.mfu", id="mfu-above-one"),
-        pytest.param({"hardware": {"accelerator": "x", "precision": "fp4"}, "duration_hours": 1}, "hardware.precision", id="unknown-precision"),
-        pytest.param({"hardware": {"accelerator": "a", "instance_type": "b"}, "duration_hours": 1}, "hardware", id="accelerator-and-instance"),
-        pytest.param({**MINIMAL_TRAINING, "datacenter": {"region": "us-east-1"}}, "datacenter.provider", id="region-without-provider"),
+        pytest.param(
+            {"hardware": {"accelerator": "x", "mfu": 1.5}, "duration_hours": 1}, "hardware.mfu", id="mfu-above-one"
+        ),
+        pytest.param(
+            {"hardware": {"accelerator": "x", "precision": "fp4"}, "duration_hours": 1},
+            "hardware.precision",
+            id="unknown-precision",
+        ),
+        pytest.param(
+            {"hardware": {"accelerator": "a", "instance_type": "b"}, "duration_hours": 1},
+            "hardware",
+            id="accelerator-and-instance",
+        ),
+        pytest.param(
+            {**MINIMAL_TRAINING, "datacenter": {"region": "us-east-1"}},
+            "datacenter.provider",
+            id="region-without-provider",
+        ),
         pytest.param({**MINIMAL_TRAINING, "datacenter": {"pue": 0.9}}, "datacenter.pue", id="pue-below-one"),
-        pytest.param({**MINIMAL_TRAINING, "model": {"parameters_billion": 7, "active_parameters_billion": 8}}, "model.active_parameters_billion", id="active-above-total"),
+        pytest.param(
+            {**MINIMAL_TRAINING, "model": {"parameters_billion": 7, "active_parameters_billion": 8}},
+            "model.active_parameters_billion",
+            id="active-above-total",
+        ),
         pytest.param({**MINIMAL_TRAINING, "model": {}}, "model", id="model-without-size"),
     ],
 )
@@ -142,10 +187,30 @@ def test_dedicated_inference_needs_hours(client):
 @pytest.mark.parametrize(
     ("payload", "field", "suggestion"),
     [
-        pytest.param({"hardware": {"accelerator": "nvidia-h100-sxm-80gb", "count": 1}, "duration_hours": 1}, "hardware.accelerator", "nvidia-h100-sxm5-80gb", id="accelerator"),
-        pytest.param({"hardware": {"instance_type": "p4d.24xlarg", "count": 1}, "duration_hours": 1}, "hardware.instance_type", "p4d.24xlarge", id="instance"),
-        pytest.param({**MINIMAL_TRAINING, "datacenter": {"provider": "aws", "region": "us-east-9"}}, "datacenter.region", "us-east-1", id="region"),
-        pytest.param({**MINIMAL_TRAINING, "model": {"preset": "llama-3.1-8"}, "training_tokens_billion": 1}, "model.preset", "llama-3.1-8b", id="model"),
+        pytest.param(
+            {"hardware": {"accelerator": "nvidia-h100-sxm-80gb", "count": 1}, "duration_hours": 1},
+            "hardware.accelerator",
+            "nvidia-h100-sxm5-80gb",
+            id="accelerator",
+        ),
+        pytest.param(
+            {"hardware": {"instance_type": "p4d.24xlarg", "count": 1}, "duration_hours": 1},
+            "hardware.instance_type",
+            "p4d.24xlarge",
+            id="instance",
+        ),
+        pytest.param(
+            {**MINIMAL_TRAINING, "datacenter": {"provider": "aws", "region": "us-east-9"}},
+            "datacenter.region",
+            "us-east-1",
+            id="region",
+        ),
+        pytest.param(
+            {**MINIMAL_TRAINING, "model": {"preset": "llama-3.1-8"}, "training_tokens_billion": 1},
+            "model.preset",
+            "llama-3.1-8b",
+            id="model",
+        ),
     ],
 )
 def test_unknown_catalog_ids_are_422_with_suggestions(client, payload, field, suggestion):
@@ -155,7 +220,9 @@ def test_unknown_catalog_ids_are_422_with_suggestions(client, payload, field, su
 
 
 def test_underdetermined_training_says_which_inputs_would_do(client):
-    body = assert_problem(client.post("/v1/estimates/training", json={"hardware": {"accelerator": "nvidia-h100-sxm5-80gb"}}), 422)
+    body = assert_problem(
+        client.post("/v1/estimates/training", json={"hardware": {"accelerator": "nvidia-h100-sxm5-80gb"}}), 422
+    )
     assert body["type"].endswith("underdetermined")
     assert "duration_hours" in body["detail"] and "training_tokens_billion" in body["detail"]
 

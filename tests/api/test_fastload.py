@@ -65,9 +65,34 @@ def _edge_values(field: fields.Field) -> list:
     return values
 
 
-ODD_VALUES = [None, True, False, 0, 1, -1, 0.5, 1e-7, 1.5e308, 10**400, math.inf, math.nan, "1", "", [], {},
-              {"preset": "llama-3.1-8b"},
-              "nvidia-h100-sxm5-80gb", "aws", "us-east-1", "FI", "lora", "dedicated", 3, 2.0, 1e12]
+ODD_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    0.5,
+    1e-7,
+    1.5e308,
+    10**400,
+    math.inf,
+    math.nan,
+    "1",
+    "",
+    [],
+    {},
+    {"preset": "llama-3.1-8b"},
+    "nvidia-h100-sxm5-80gb",
+    "aws",
+    "us-east-1",
+    "FI",
+    "lora",
+    "dedicated",
+    3,
+    2.0,
+    1e12,
+]
 
 
 def _mutations(kind: str):
@@ -109,7 +134,7 @@ def test_every_single_field_change_loads_exactly_as_marshmallow_loads_it(kind):
                 expected = outcome(schema.load, payload)
                 assert outcome(loader.load, payload) == expected, (path, change)
                 if expected[0] == "error":
-                    with pytest.raises(Exception):
+                    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the check raises makes the caller fall back
                         loader._load(copy.deepcopy(payload))
                 checked += 1
     assert checked > 1000
@@ -128,7 +153,7 @@ def test_generated_payloads_load_exactly_as_marshmallow_loads_them(kind, data):
     expected = outcome(schema.load, payload)
     assert outcome(loader.load, payload) == expected
     if expected[0] == "error":  # the fast path itself must refuse what marshmallow refuses
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the check raises makes the caller fall back
             loader._load(copy.deepcopy(payload))
 
 
@@ -180,7 +205,11 @@ def test_invalid_payload_gets_marshmallows_own_error():
         REQUEST_LOADERS["training"].load(payload)
     with pytest.raises(ValidationError) as slow:
         REQUEST_SCHEMAS["training"].load(payload)
-    assert fast.value.messages == slow.value.messages == {"hardware": {"count": ["Must be greater than or equal to 1 and less than or equal to 10000000."]}}
+    assert (
+        fast.value.messages
+        == slow.value.messages
+        == {"hardware": {"count": ["Must be greater than or equal to 1 and less than or equal to 10000000."]}}
+    )
 
 
 def test_fallback_is_internal():
@@ -192,10 +221,16 @@ class _Marker:
     """A value a payload can carry that the test can watch with a weak reference."""
 
 
-@pytest.mark.parametrize("where", [
-    pytest.param(lambda marker: {"unknown_field": marker}, id="unknown-field"),
-    pytest.param(lambda marker: {"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": marker}}, id="bad-nested-value"),
-])
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param(lambda marker: {"unknown_field": marker}, id="unknown-field"),
+        pytest.param(
+            lambda marker: {"hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": marker}},
+            id="bad-nested-value",
+        ),
+    ],
+)
 def test_a_refused_payload_is_not_kept_alive(where):
     # A regression: one shared fallback exception collected the frames (and so the payloads) of every refused
     # request in its traceback, and a worker grew by the size of each 422'd body for good.

@@ -44,8 +44,20 @@ BODIES = {
     "training": {"kind": "training", "workload": TRAINING},
 }
 EXPECTED_CODES = {
-    "inference": {"greener_region", "efficient_hardware", "smaller_model", "quantization", "right_size_capacity", "shorter_prompts"},
-    "fine-tuning": {"greener_region", "parameter_efficient_fine_tuning", "retrieval_instead_of_fine_tuning", "fewer_runs"},
+    "inference": {
+        "greener_region",
+        "efficient_hardware",
+        "smaller_model",
+        "quantization",
+        "right_size_capacity",
+        "shorter_prompts",
+    },
+    "fine-tuning": {
+        "greener_region",
+        "parameter_efficient_fine_tuning",
+        "retrieval_instead_of_fine_tuning",
+        "fewer_runs",
+    },
     "training": {"greener_region", "efficient_hardware", "fewer_runs"},
 }
 
@@ -79,7 +91,9 @@ def test_recommendations_conform_and_changes_reproduce(client, kind):
             path, payload = f"/v1/estimates/{kind}", merge_patch(BODIES[kind]["workload"], rec["change"])
         again = _post(client, path, payload)
         assert again.status_code == 200, (rec["code"], again.get_json())
-        assert again.get_json()["emissions_kgco2e"]["value"] == pytest.approx(rec["estimate"]["emissions_kgco2e"]["value"], rel=1e-12)
+        assert again.get_json()["emissions_kgco2e"]["value"] == pytest.approx(
+            rec["estimate"]["emissions_kgco2e"]["value"], rel=1e-12
+        )
 
 
 def test_latency_of_one_call_per_kind(client, capsys):
@@ -110,12 +124,15 @@ def test_instance_type_hardware_change_is_explicit(client):
 
 
 @pytest.mark.parametrize(
-    "body,path",
+    ("body", "path"),
     [
         ({**BODIES["training"], "surprise": 1}, "surprise"),
         ({**BODIES["training"], "constraints": {"keep_modle": True}}, "constraints.keep_modle"),
         ({**BODIES["training"], "constraints": {"providers": ["ibm"]}}, "constraints.providers.0"),
-        ({"kind": "training", "workload": {**TRAINING, "hardware": {"accelerator": H100, "count": 0}}}, "workload.hardware.count"),
+        (
+            {"kind": "training", "workload": {**TRAINING, "hardware": {"accelerator": H100, "count": 0}}},
+            "workload.hardware.count",
+        ),
         ({"kind": "inference", "workload": {**INFERENCE, "extra": 1}}, "workload.extra"),
         ({"kind": "inference", "workload": INFERENCE, "rag_comparison": {"expected_requests": 5}}, "rag_comparison"),
         ({"kind": "chat", "workload": INFERENCE}, "kind"),
@@ -153,12 +170,17 @@ _EXACT = {
 def test_compare_deltas_by_hand(client):
     first = {**_EXACT, "datacenter": {"pue": 1.0, "carbon_intensity_gco2e_per_kwh": 500, "wue_l_per_kwh": 0.2}}
     second = {**_EXACT, "datacenter": {"pue": 1.5, "carbon_intensity_gco2e_per_kwh": 100, "wue_l_per_kwh": 0.2}}
-    response = _post(client, "/v1/compare", {"kind": "training", "scenarios": [{"name": "coal", "workload": first}, {"name": "hydro", "workload": second}]})
+    response = _post(
+        client,
+        "/v1/compare",
+        {"kind": "training", "scenarios": [{"name": "coal", "workload": first}, {"name": "hydro", "workload": second}]},
+    )
     assert response.status_code == 200
     body = response.get_json()
     CompareResponseSchema().load(body)
     a, b = body["scenarios"]
-    # 1,000 h x 400 W = 400 kWh IT; x PUE 1.0 / 1.5 = 400 / 600 kWh; x 500 / 100 g = 200 / 60 kg; water 400 kWh IT x 0.2 = 80 L.
+    # 1,000 h x 400 W = 400 kWh IT; x PUE 1.0 / 1.5 = 400 / 600 kWh; x 500 / 100 g = 200 / 60 kg;
+    # water 400 kWh IT x 0.2 = 80 L.
     assert a["estimate"]["energy_kwh"]["value"] == pytest.approx(400, rel=1e-12)
     assert b["estimate"]["energy_kwh"]["value"] == pytest.approx(600, rel=1e-12)
     assert a["delta"] == {
@@ -185,7 +207,10 @@ def test_compare_failing_scenario_gets_its_own_problem(client):
     ok, typo, invalid = body["scenarios"]
     InferenceEstimateSchema().load(ok["estimate"])
     assert typo["estimate"] is None and typo["delta"] is None
-    assert typo["error"]["type"].endswith("unknown-reference") and "workload.hardware.accelerator" in typo["error"]["errors"]
+    assert (
+        typo["error"]["type"].endswith("unknown-reference")
+        and "workload.hardware.accelerator" in typo["error"]["errors"]
+    )
     assert invalid["error"]["status"] == 422 and "workload.requests" in invalid["error"]["errors"]
 
     first_fails = _post(client, "/v1/compare", {"kind": "inference", "scenarios": scenarios[::-1]}).get_json()
@@ -193,7 +218,7 @@ def test_compare_failing_scenario_gets_its_own_problem(client):
 
 
 @pytest.mark.parametrize(
-    "scenarios,path",
+    ("scenarios", "path"),
     [
         ([], "scenarios"),
         ([{"name": f"s{i}", "workload": INFERENCE} for i in range(21)], "scenarios"),
@@ -217,9 +242,15 @@ def test_twenty_scenarios_are_accepted(client):
 #: Workloads at the edge of the input bounds, where a scaled change would step past one (found by an
 #: adversarial run: each offered a change the estimate endpoint then refused with a 422).
 EDGE_WORKLOADS = {
-    "accelerator-hours-at-maximum": ("training", {"hardware": {"accelerator": "nvidia-gb200"}, "accelerator_hours": 1e11}),
+    "accelerator-hours-at-maximum": (
+        "training",
+        {"hardware": {"accelerator": "nvidia-gb200"}, "accelerator_hours": 1e11},
+    ),
     "duration-at-minimum": ("training", {"hardware": {"accelerator": "nvidia-t4", "count": 1}, "duration_hours": 1e-6}),
-    "count-at-maximum": ("training", {"hardware": {"accelerator": "nvidia-b200", "count": 10_000_000}, "duration_hours": 1}),
+    "count-at-maximum": (
+        "training",
+        {"hardware": {"accelerator": "nvidia-b200", "count": 10_000_000}, "duration_hours": 1},
+    ),
 }
 
 
@@ -230,7 +261,9 @@ def test_every_change_offered_can_be_applied_and_re_estimated(client, name):
     for rec in body["recommendations"]:
         again = _post(client, f"/v1/estimates/{kind}", merge_patch(workload, rec["change"]))
         assert again.status_code == 200, (rec["code"], rec["change"], again.get_json())
-        assert again.get_json()["emissions_kgco2e"]["value"] == pytest.approx(rec["estimate"]["emissions_kgco2e"]["value"], rel=1e-12)
+        assert again.get_json()["emissions_kgco2e"]["value"] == pytest.approx(
+            rec["estimate"]["emissions_kgco2e"]["value"], rel=1e-12
+        )
 
 
 def test_a_change_past_an_input_bound_becomes_a_note(client):
@@ -240,10 +273,14 @@ def test_a_change_past_an_input_bound_becomes_a_note(client):
     assert refused and all(n["code"] == "efficient_hardware" for n in refused)
 
 
-@pytest.mark.parametrize("hardware,path,suggestion", [
-    ({"accelerator": "nvidia-h100"}, "rag_comparison.hardware.accelerator", "nvidia-h100-sxm5-80gb"),
-    ({"instance_type": "p4d"}, "rag_comparison.hardware.instance_type", "p4d.24xlarge"),
-], ids=["accelerator", "instance-type"])
+@pytest.mark.parametrize(
+    ("hardware", "path", "suggestion"),
+    [
+        ({"accelerator": "nvidia-h100"}, "rag_comparison.hardware.accelerator", "nvidia-h100-sxm5-80gb"),
+        ({"instance_type": "p4d"}, "rag_comparison.hardware.instance_type", "p4d.24xlarge"),
+    ],
+    ids=["accelerator", "instance-type"],
+)
 def test_an_unknown_id_in_rag_comparison_hardware_is_a_422_with_its_path(client, hardware, path, suggestion):
     # It was a 200 with a note whose path lacked the rag_comparison prefix.
     body = {**BODIES["fine-tuning"], "rag_comparison": {"expected_requests": 20000, "hardware": hardware}}
@@ -253,7 +290,7 @@ def test_an_unknown_id_in_rag_comparison_hardware_is_a_422_with_its_path(client,
     assert list(problem["errors"]) == [path] and suggestion in problem["suggestions"]
 
 
-@pytest.mark.parametrize("countries,suggestion", [(["UK"], "GB"), (["gb", "ZZ"], None)], ids=["uk", "zz-second"])
+@pytest.mark.parametrize(("countries", "suggestion"), [(["UK"], "GB"), (["gb", "ZZ"], None)], ids=["uk", "zz-second"])
 def test_an_unknown_country_constraint_is_a_422_with_its_path(client, countries, suggestion):
     body = {**BODIES["fine-tuning"], "constraints": {"countries": countries}}
     problem = _post(client, "/v1/recommendations", body).get_json()

@@ -13,7 +13,9 @@ from service.api.examples import COMPARE_EXAMPLES, RECOMMENDATION_EXAMPLES
 from service.schemas.recommendations import CompareResponseSchema, RecommendationResponseSchema
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "recommendations.md"
-_CURL = re.compile(r"curl -s localhost:8080(?P<path>/v1/\S+) -H 'Content-Type: application/json' -d '(?P<body>.*?)'", re.S)
+_CURL = re.compile(
+    r"curl -s localhost:8080(?P<path>/v1/\S+) -H 'Content-Type: application/json' -d '(?P<body>.*?)'", re.S
+)
 _SCHEMAS = {"/v1/recommendations": RecommendationResponseSchema, "/v1/compare": CompareResponseSchema}
 
 
@@ -32,7 +34,7 @@ def test_doc_has_examples_for_both_endpoints():
 
 
 @pytest.mark.parametrize(
-    "path,body",
+    ("path", "body"),
     _doc_examples()
     + [("/v1/recommendations", e["value"]) for e in RECOMMENDATION_EXAMPLES.values()]
     + [("/v1/compare", e["value"]) for e in COMPARE_EXAMPLES.values()],

@@ -24,7 +24,9 @@ def secured():
 
 @pytest.fixture(scope="module")
 def cors():
-    return create_app({"cors_allowed_origins": (ORIGIN, "https://other.example.org"), "access_log": False}).test_client()
+    return create_app(
+        {"cors_allowed_origins": (ORIGIN, "https://other.example.org"), "access_log": False}
+    ).test_client()
 
 
 # -- API keys -----------------------------------------------------------------------------------------
@@ -190,7 +192,9 @@ def test_preflight_needs_no_key_but_the_call_does():
     denied = client.post("/v1/estimates/training", json=TRAINING, headers={"Origin": ORIGIN})
     assert denied.status_code == 401
     assert denied.headers["Access-Control-Allow-Origin"] == ORIGIN  # the browser may read the 401
-    ok = client.post("/v1/estimates/training", json=TRAINING, headers={"Origin": ORIGIN, "Authorization": f"Bearer {KEY}"})
+    ok = client.post(
+        "/v1/estimates/training", json=TRAINING, headers={"Origin": ORIGIN, "Authorization": f"Bearer {KEY}"}
+    )
     assert ok.status_code == 200
 
 

@@ -13,10 +13,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-import ceiling_app  # noqa: E402
-from workloads import EXAMPLES, PATHS  # noqa: E402
+import ceiling_app
+from workloads import EXAMPLES, PATHS
 
-from service import create_app  # noqa: E402
+from service import create_app
 
 #: Differ between any two answers by design.
 PER_REQUEST_HEADERS = {"X-Request-ID"}

@@ -9,15 +9,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-import run  # noqa: E402
+import run
 
 
-@pytest.mark.parametrize("cpu_seconds,balanced", [
-    pytest.param([1.0, 1.0], True, id="even"),
-    pytest.param([1.0, 0.5], True, id="one-third"),
-    pytest.param([1.0, 0.4], False, id="under-a-third"),
-    pytest.param([2.0, 0.0], False, id="one-worker-idle"),
-])
+@pytest.mark.parametrize(
+    ("cpu_seconds", "balanced"),
+    [
+        pytest.param([1.0, 1.0], True, id="even"),
+        pytest.param([1.0, 0.5], True, id="one-third"),
+        pytest.param([1.0, 0.4], False, id="under-a-third"),
+        pytest.param([2.0, 0.0], False, id="one-worker-idle"),
+    ],
+)
 def test_a_run_is_balanced_when_each_worker_did_a_third_of_the_work(cpu_seconds, balanced):
     figures = run.worker_cpu_figures(cpu_seconds, requests=1000)
     assert figures["balanced"] is balanced
@@ -48,8 +51,16 @@ def test_a_balanced_first_run_is_kept():
 
 def http_run(endpoint: str, connections: int, rnd: int, rps: float, p99_ms: float = 10.0) -> dict:
     return {
-        "endpoint": endpoint, "connections": connections, "round": rnd, "rps": rps, "p50_ms": 1.0, "p99_ms": p99_ms,
-        "non_2xx_3xx": 0, "socket_errors": 0, "load_before": [1.0, 1.0, 1.0], "balanced": True,
+        "endpoint": endpoint,
+        "connections": connections,
+        "round": rnd,
+        "rps": rps,
+        "p50_ms": 1.0,
+        "p99_ms": p99_ms,
+        "non_2xx_3xx": 0,
+        "socket_errors": 0,
+        "load_before": [1.0, 1.0, 1.0],
+        "balanced": True,
         "server_cpu_us_per_request": 1e6 / rps,
     }
 
@@ -88,6 +99,8 @@ def test_ceiling_rows_are_reported_but_are_not_the_service():
 
 
 def test_no_ceiling_rows_no_ceiling_sentence():
-    plain = [http_run(endpoint, c, 1, rps) for c in (16, 64) for endpoint, rps in (("trivial", 8000.0), ("training", 6000.0))]
+    plain = [
+        http_run(endpoint, c, 1, rps) for c in (16, 64) for endpoint, rps in (("trivial", 8000.0), ("training", 6000.0))
+    ]
     summary = run.summarize(results_with(plain))
     assert run.ceiling_lines(summary["rows"]) == []

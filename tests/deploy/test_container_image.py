@@ -22,8 +22,9 @@ def test_container_builds_runs_and_answers():
         pytest.skip("podman is not installed")
     if os.environ.get("FOOTPRINT_CONTAINER_TEST") != "1":
         pytest.skip("set FOOTPRINT_CONTAINER_TEST=1 (or run `make image-test`) to build and run the image")
-    result = subprocess.run([str(ROOT / "scripts" / "container-smoke.sh"), "test"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(
+        [str(ROOT / "scripts" / "container-smoke.sh"), "test"], cwd=ROOT, capture_output=True, text=True, timeout=1800
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-5000:]
     if result.stdout.startswith("skip:"):

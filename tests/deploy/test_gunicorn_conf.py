@@ -53,11 +53,21 @@ def test_workers_ignore_cpu_count(monkeypatch, tmp_path):
 
 def test_every_knob_from_the_environment(monkeypatch, tmp_path):
     conf = load(
-        monkeypatch, tmp_path,
-        FOOTPRINT_BIND="0.0.0.0:9000, [::]:9000", FOOTPRINT_WORKERS="5", FOOTPRINT_WORKER_CLASS="sync",
-        FOOTPRINT_THREADS="1", FOOTPRINT_TIMEOUT="60", FOOTPRINT_GRACEFUL_TIMEOUT="20", FOOTPRINT_KEEPALIVE="75",
-        FOOTPRINT_MAX_REQUESTS="0", FOOTPRINT_MAX_REQUESTS_JITTER="0", FOOTPRINT_WORKER_TMP_DIR="/tmp",
-        FOOTPRINT_FORWARDED_ALLOW_IPS="*", FOOTPRINT_LOG_LEVEL="WARNING", FOOTPRINT_CLIENT_TIMEOUT="3",
+        monkeypatch,
+        tmp_path,
+        FOOTPRINT_BIND="0.0.0.0:9000, [::]:9000",
+        FOOTPRINT_WORKERS="5",
+        FOOTPRINT_WORKER_CLASS="sync",
+        FOOTPRINT_THREADS="1",
+        FOOTPRINT_TIMEOUT="60",
+        FOOTPRINT_GRACEFUL_TIMEOUT="20",
+        FOOTPRINT_KEEPALIVE="75",
+        FOOTPRINT_MAX_REQUESTS="0",
+        FOOTPRINT_MAX_REQUESTS_JITTER="0",
+        FOOTPRINT_WORKER_TMP_DIR="/tmp",
+        FOOTPRINT_FORWARDED_ALLOW_IPS="*",
+        FOOTPRINT_LOG_LEVEL="WARNING",
+        FOOTPRINT_CLIENT_TIMEOUT="3",
     )
     assert conf.bind == ["0.0.0.0:9000", "[::]:9000"]
     assert (conf.workers, conf.worker_class, conf.threads) == (5, "sync", 1)
@@ -68,34 +78,45 @@ def test_every_knob_from_the_environment(monkeypatch, tmp_path):
     assert conf.loglevel == "warning"
 
 
-@pytest.mark.parametrize("name,value,message", [
-    ("FOOTPRINT_WORKERS", "many", "expected an integer"),
-    ("FOOTPRINT_WORKERS", "0", ">= 1"),
-    ("FOOTPRINT_TIMEOUT", "-1", ">= 0"),
-    ("FOOTPRINT_CLIENT_TIMEOUT", "0", ">= 1"),
-    ("FOOTPRINT_BIND", "notanaddress:xx", "expected a port from 1 to 65535"),
-    ("FOOTPRINT_BIND", "0.0.0.0:70000", "expected a port from 1 to 65535"),
-    ("FOOTPRINT_BIND", "localhost", "expected HOST:PORT"),
-    ("FOOTPRINT_BIND", "::1:8080", "IPv6 host in brackets"),
-    ("FOOTPRINT_BIND", "127.0.0.1:8080,:9000", "expected HOST:PORT"),
-    ("FOOTPRINT_BIND", ",", "expected HOST:PORT"),
-    ("FOOTPRINT_BIND", "unix:", "needs a socket path"),
-    ("FOOTPRINT_BIND", "fd://three", "fd://N"),
-    ("FOOTPRINT_WORKER_CLASS", "bogus", "expected buffered, gthread, sync or an importable worker class"),
-    ("FOOTPRINT_WORKER_CLASS", "service.serving.worker.NoSuchWorker", "importable worker class"),
-    ("FOOTPRINT_WORKER_TMP_DIR", "/nonexistent", "expected an existing directory"),
-    ("FOOTPRINT_MAX_BODY_BYTES", "abc", "expected an integer"),  # a service setting (service/config.py)
-    ("FOOTPRINT_AUTH_ENABLED", "maybe", "FOOTPRINT_AUTH_ENABLED"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("FOOTPRINT_WORKERS", "many", "expected an integer"),
+        ("FOOTPRINT_WORKERS", "0", ">= 1"),
+        ("FOOTPRINT_TIMEOUT", "-1", ">= 0"),
+        ("FOOTPRINT_CLIENT_TIMEOUT", "0", ">= 1"),
+        ("FOOTPRINT_BIND", "notanaddress:xx", "expected a port from 1 to 65535"),
+        ("FOOTPRINT_BIND", "0.0.0.0:70000", "expected a port from 1 to 65535"),
+        ("FOOTPRINT_BIND", "localhost", "expected HOST:PORT"),
+        ("FOOTPRINT_BIND", "::1:8080", "IPv6 host in brackets"),
+        ("FOOTPRINT_BIND", "127.0.0.1:8080,:9000", "expected HOST:PORT"),
+        ("FOOTPRINT_BIND", ",", "expected HOST:PORT"),
+        ("FOOTPRINT_BIND", "unix:", "needs a socket path"),
+        ("FOOTPRINT_BIND", "fd://three", "fd://N"),
+        ("FOOTPRINT_WORKER_CLASS", "bogus", "expected buffered, gthread, sync or an importable worker class"),
+        ("FOOTPRINT_WORKER_CLASS", "service.serving.worker.NoSuchWorker", "importable worker class"),
+        ("FOOTPRINT_WORKER_TMP_DIR", "/nonexistent", "expected an existing directory"),
+        ("FOOTPRINT_MAX_BODY_BYTES", "abc", "expected an integer"),  # a service setting (service/config.py)
+        ("FOOTPRINT_AUTH_ENABLED", "maybe", "FOOTPRINT_AUTH_ENABLED"),
+    ],
+)
 def test_invalid_values_stop_start_up_naming_the_variable(monkeypatch, tmp_path, name, value, message):
     with pytest.raises(SystemExit) as excinfo:
         load(monkeypatch, tmp_path, **{name: value})
     assert name in str(excinfo.value) and message in str(excinfo.value)
 
 
-@pytest.mark.parametrize("bind", [
-    "unix:/run/footprint.sock", "fd://3", "[::1]:8080", "[::]:8080,0.0.0.0:8080", "localhost:1", "svc.example:65535",
-])
+@pytest.mark.parametrize(
+    "bind",
+    [
+        "unix:/run/footprint.sock",
+        "fd://3",
+        "[::1]:8080",
+        "[::]:8080,0.0.0.0:8080",
+        "localhost:1",
+        "svc.example:65535",
+    ],
+)
 def test_bind_forms_gunicorn_accepts(monkeypatch, tmp_path, bind):
     assert load(monkeypatch, tmp_path, FOOTPRINT_BIND=bind).bind == bind.split(",")
 
@@ -105,11 +126,14 @@ def test_worker_class_as_an_importable_class(monkeypatch, tmp_path):
     assert load(monkeypatch, tmp_path, FOOTPRINT_WORKER_CLASS=path).worker_class == path
 
 
-@pytest.mark.parametrize("name,worker_class", [
-    ("buffered", "service.serving.worker.BufferingThreadWorker"),
-    ("gthread", "gthread"),
-    ("sync", "sync"),
-])
+@pytest.mark.parametrize(
+    ("name", "worker_class"),
+    [
+        ("buffered", "service.serving.worker.BufferingThreadWorker"),
+        ("gthread", "gthread"),
+        ("sync", "sync"),
+    ],
+)
 def test_worker_class_short_names(monkeypatch, tmp_path, name, worker_class):
     assert load(monkeypatch, tmp_path, FOOTPRINT_WORKER_CLASS=name).worker_class == worker_class
 
@@ -118,8 +142,9 @@ def test_post_fork_gives_the_buffered_worker_its_limits(monkeypatch, tmp_path):
     from service.serving.worker import BufferingThreadWorker
 
     conf = load(monkeypatch, tmp_path, FOOTPRINT_CLIENT_TIMEOUT="7", FOOTPRINT_MAX_BODY_BYTES="2048")
-    worker = SimpleNamespace(client_timeout=BufferingThreadWorker.client_timeout,
-                             max_body_bytes=BufferingThreadWorker.max_body_bytes)
+    worker = SimpleNamespace(
+        client_timeout=BufferingThreadWorker.client_timeout, max_body_bytes=BufferingThreadWorker.max_body_bytes
+    )
     conf.post_fork(SimpleNamespace(), worker)
     assert (worker.client_timeout, worker.max_body_bytes) == (7, 2048)
     other = SimpleNamespace()  # a gthread or sync worker has no such limits: left alone
@@ -166,13 +191,16 @@ def test_make_run_uses_the_config():
     assert "--config python:service.gunicorn_conf 'service:create_app()'" in makefile
 
 
-@pytest.mark.parametrize("name,value", [
-    ("FOOTPRINT_WORKERS", "many"),
-    ("FOOTPRINT_BIND", "localhost"),
-    ("FOOTPRINT_WORKER_CLASS", "bogus"),
-    ("FOOTPRINT_WORKER_TMP_DIR", "/nonexistent"),
-    ("FOOTPRINT_MAX_BODY_BYTES", "abc"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FOOTPRINT_WORKERS", "many"),
+        ("FOOTPRINT_BIND", "localhost"),
+        ("FOOTPRINT_WORKER_CLASS", "bogus"),
+        ("FOOTPRINT_WORKER_TMP_DIR", "/nonexistent"),
+        ("FOOTPRINT_MAX_BODY_BYTES", "abc"),
+    ],
+)
 def test_a_stopped_start_up_leaves_no_metrics_directory(monkeypatch, tmp_path, name, value):
     made = []
     real_mkdtemp = __import__("tempfile").mkdtemp

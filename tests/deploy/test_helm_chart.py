@@ -19,15 +19,18 @@ ALL_ON = CHART / "ci" / "all-on-values.yaml"
 
 
 def render(helm: str, *args: str, release: str = "rel") -> list[dict]:
-    result = subprocess.run([helm, "template", release, str(CHART), "--namespace", "footprint", *args],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [helm, "template", release, str(CHART), "--namespace", "footprint", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 def render_fails(helm: str, *args: str) -> str:
-    result = subprocess.run([helm, "template", "rel", str(CHART), *args], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run([helm, "template", "rel", str(CHART), *args], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0, "rendering was expected to fail"
     return result.stderr
 
@@ -78,14 +81,25 @@ def test_default_render_validates_strictly(helm, kubernetes_validate, kube_versi
 def test_all_on_render_validates_strictly(helm, kubernetes_validate, kube_version):
     docs = render(helm, "-f", str(ALL_ON))
     kinds = by_kind(docs)
-    for kind in ("HorizontalPodAutoscaler", "Ingress", "ServiceMonitor", "NetworkPolicy", "PodDisruptionBudget",
-                 "Deployment", "Service", "ConfigMap", "ServiceAccount", "Pod"):
+    for kind in (
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "ServiceMonitor",
+        "NetworkPolicy",
+        "PodDisruptionBudget",
+        "Deployment",
+        "Service",
+        "ConfigMap",
+        "ServiceAccount",
+        "Pod",
+    ):
         assert kind in kinds, kind
     # The ServiceMonitor CRD schema is not available offline: check it by hand, validate the rest.
     (monitor,) = kinds["ServiceMonitor"]
     assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
-    assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s",
-                                             "scrapeTimeout": "10s"}]
+    assert monitor["spec"]["endpoints"] == [
+        {"port": "http", "path": "/metrics", "interval": "30s", "scrapeTimeout": "10s"}
+    ]
     assert monitor["spec"]["selector"]["matchLabels"] == deployment(docs)["spec"]["selector"]["matchLabels"]
     assert monitor["metadata"]["labels"]["release"] == "prometheus"
     validate(kubernetes_validate, [d for d in docs if d["kind"] != "ServiceMonitor"], kube_version)
@@ -93,8 +107,11 @@ def test_all_on_render_validates_strictly(helm, kubernetes_validate, kube_versio
     assert "replicas" not in deployment(docs)["spec"]  # the HPA owns the replica count
     (hpa,) = kinds["HorizontalPodAutoscaler"]
     assert hpa["apiVersion"] == "autoscaling/v2"
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
-                                             "name": "rel-genai-footprint"}
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "rel-genai-footprint",
+    }
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 12)
     assert {m["resource"]["name"] for m in hpa["spec"]["metrics"]} == {"cpu", "memory"}
     (policy,) = kinds["NetworkPolicy"]
@@ -163,8 +180,17 @@ def test_names_are_release_scoped_with_standard_labels(helm):
             assert labels["helm.sh/chart"] == "genai-footprint-0.1.0"
 
 
-@pytest.mark.parametrize("bad", ["replicaCount=0", "gunicorn.workerClass=gevent", "image.pullPolicy=Sometimes",
-                                 "config.logLevel=LOUD", "unknownKey=1", "autoscaling.maxReplicas=0"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "replicaCount=0",
+        "gunicorn.workerClass=gevent",
+        "image.pullPolicy=Sometimes",
+        "config.logLevel=LOUD",
+        "unknownKey=1",
+        "autoscaling.maxReplicas=0",
+    ],
+)
 def test_schema_rejects_bad_values(helm, bad):
     assert "values don't meet the specifications of the schema" in render_fails(helm, "--set", bad)
 

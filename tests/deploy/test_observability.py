@@ -31,7 +31,7 @@ def access_lines(captured: str) -> list[dict]:
     return [e for e in entries if e.get("logger") == "service.access"]
 
 
-@pytest.fixture()
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -59,7 +59,10 @@ def test_client_errors_are_counted_by_reason_and_unknown_reasons_refused(client)
     record_client_error("too_large")
     after = {reason: sample("genai_footprint_client_errors_total", reason=reason) for reason in CLIENT_ERROR_REASONS}
     assert {reason: after[reason] - before[reason] for reason in CLIENT_ERROR_REASONS} == {
-        "request_timeout": 2, "response_timeout": 0, "unparsable": 1, "too_large": 1,
+        "request_timeout": 2,
+        "response_timeout": 0,
+        "unparsable": 1,
+        "too_large": 1,
     }
     with pytest.raises(ValueError, match="slow"):
         record_client_error("slow")
@@ -93,10 +96,18 @@ def test_request_metrics_use_the_url_rule(client):
     assert sample("genai_footprint_http_requests_total", endpoint="unmatched", method="other", status="405") >= 1
 
 
-@pytest.mark.parametrize("given,kept", [
-    ("abc-123_X.y", True), ("a" * 128, True), ("a" * 129, False), ("", False), ("no spaces", False),
-    ("slash/no", False), ("ünï", False),
-])
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("abc-123_X.y", True),
+        ("a" * 128, True),
+        ("a" * 129, False),
+        ("", False),
+        ("no spaces", False),
+        ("slash/no", False),
+        ("ünï", False),
+    ],
+)
 def test_request_id_validation(client, given, kept):
     response = client.get("/healthz", headers={"X-Request-ID": given})
     returned = response.headers["X-Request-ID"]
@@ -130,8 +141,12 @@ def test_one_json_access_line_per_request_without_payload(client, capsys):
     assert len(lines) == 1
     line = lines[0]
     assert {"ts", "level", "request_id", "method", "path", "status", "duration_ms"} <= set(line)
-    assert (line["level"], line["method"], line["path"], line["status"]) == ("INFO", "POST",
-                                                                             "/v1/estimates/training", 200)
+    assert (line["level"], line["method"], line["path"], line["status"]) == (
+        "INFO",
+        "POST",
+        "/v1/estimates/training",
+        200,
+    )
     assert line["endpoint"] == "/v1/estimates/training"
     assert "payload" not in line and "duration_hours" not in out
 
@@ -140,7 +155,11 @@ def test_access_line_of_a_bodiless_answer_counts_zero_bytes(capsys):
     app = create_app({"cors_allowed_origins": ("https://portal.example.org",)})
     preflight = app.test_client().options(
         "/v1/estimates/training",
-        headers={"Origin": "https://portal.example.org", "Access-Control-Request-Method": "POST", "X-Request-ID": "pre-1"},
+        headers={
+            "Origin": "https://portal.example.org",
+            "Access-Control-Request-Method": "POST",
+            "X-Request-ID": "pre-1",
+        },
     )
     assert preflight.status_code == 204
     (line,) = [e for e in access_lines(capsys.readouterr().out) if e["request_id"] == "pre-1"]

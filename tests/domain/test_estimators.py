@@ -75,7 +75,11 @@ def test_training_from_flops_uses_default_mfu_and_power(estimator, catalog):
 
 def test_mixture_of_experts_uses_active_parameters(estimator):
     dense = estimator.training(
-        TrainingRequest(model=ModelSpec(parameters_billion=47.0), training_tokens_billion=100, hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"))
+        TrainingRequest(
+            model=ModelSpec(parameters_billion=47.0),
+            training_tokens_billion=100,
+            hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"),
+        )
     )
     moe = estimator.training(
         TrainingRequest(
@@ -95,7 +99,9 @@ def test_training_without_enough_inputs_names_what_would_do(estimator):
 
 def test_unknown_accelerator_suggests_close_ids(estimator):
     with pytest.raises(UnknownReferenceError) as error:
-        estimator.training(TrainingRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm-80gb", count=1), duration_hours=1))
+        estimator.training(
+            TrainingRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm-80gb", count=1), duration_hours=1)
+        )
     assert "nvidia-h100-sxm5-80gb" in error.value.suggestions
     assert error.value.field == "hardware.accelerator"
 
@@ -121,7 +127,9 @@ def test_region_gives_catalog_grid_pue_and_wue(estimator, catalog):
     ).as_dict()
     it_kwh = 8 * 700 / 1000
     assert body["energy_kwh"]["value"] == pytest.approx(it_kwh * region.pue.value, rel=1e-12)
-    assert body["emissions_kgco2e"]["value"] == pytest.approx(it_kwh * region.pue.value * region.grid_ci_gco2e_per_kwh / 1000, rel=1e-12)
+    assert body["emissions_kgco2e"]["value"] == pytest.approx(
+        it_kwh * region.pue.value * region.grid_ci_gco2e_per_kwh / 1000, rel=1e-12
+    )
     assert body["water_l"]["value"] == pytest.approx(it_kwh * region.wue.value, rel=1e-12)
     # AWS lists us-east-1 as 100% renewable-matched: market-based operational emissions are zero.
     assert body["market_based_emissions_kgco2e"]["value"] == 0.0
@@ -141,7 +149,11 @@ def test_no_location_uses_world_average_with_wide_range(estimator, catalog):
 
 def test_country_location(estimator, catalog):
     body = estimator.training(
-        TrainingRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=1), duration_hours=1, datacenter=DatacenterSpec(country="fr"))
+        TrainingRequest(
+            hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=1),
+            duration_hours=1,
+            datacenter=DatacenterSpec(country="fr"),
+        )
     ).as_dict()
     ci = next(a for a in body["assumptions"] if a["name"] == "carbon_intensity")
     assert ci["value"] == catalog.countries["FR"].grid_ci_gco2e_per_kwh
@@ -158,7 +170,12 @@ def test_country_location(estimator, catalog):
 )
 def test_fine_tuning_memory_sets_minimum_accelerators(estimator, preset, method, accelerator, expected_minimum):
     estimate = estimator.fine_tuning(
-        FineTuningRequest(model=ModelSpec(preset=preset), method=method, dataset_tokens_million=10, hardware=HardwareSpec(accelerator=accelerator))
+        FineTuningRequest(
+            model=ModelSpec(preset=preset),
+            method=method,
+            dataset_tokens_million=10,
+            hardware=HardwareSpec(accelerator=accelerator),
+        )
     )
     assert estimate.extra["memory"]["minimum_accelerators"] == expected_minimum
     assert estimate.accelerator_count == expected_minimum
@@ -172,7 +189,11 @@ def test_fine_tuning_memory_per_method_ordering():
 
 
 def test_lora_costs_less_compute_than_full(estimator):
-    common = dict(model=ModelSpec(preset="llama-3.1-8b"), dataset_tokens_million=100, hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=8))
+    common = {
+        "model": ModelSpec(preset="llama-3.1-8b"),
+        "dataset_tokens_million": 100,
+        "hardware": HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=8),
+    }
     full = estimator.fine_tuning(FineTuningRequest(method="full", **common))
     lora = estimator.fine_tuning(FineTuningRequest(method="lora", trainable_parameters_fraction=0.01, **common))
     assert lora.flops.value == pytest.approx(full.flops.value * 4.02 / 6.0, rel=1e-12)
@@ -180,7 +201,11 @@ def test_lora_costs_less_compute_than_full(estimator):
 
 def test_inference_defaults_count_to_fit_memory(estimator):
     estimate = estimator.inference(
-        InferenceRequest(model=ModelSpec(parameters_billion=70.0), hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"), requests=1000)
+        InferenceRequest(
+            model=ModelSpec(parameters_billion=70.0),
+            hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"),
+            requests=1000,
+        )
     )
     assert estimate.extra["serving"]["accelerators_per_replica"] == 4  # 168 GB -> 3 -> power of two 4
 
@@ -189,7 +214,9 @@ def test_dedicated_low_utilisation_costs_more_per_request(estimator):
     model, hw = ModelSpec(preset="llama-3.1-8b"), HardwareSpec(accelerator="nvidia-h100-sxm5-80gb")
     on_demand = estimator.inference(InferenceRequest(model=model, hardware=hw, requests=1000))
     idle_heavy = estimator.inference(
-        InferenceRequest(model=model, hardware=hw, requests=1000, deployment=DeploymentSpec(mode="dedicated", replicas=2, hours=24))
+        InferenceRequest(
+            model=model, hardware=hw, requests=1000, deployment=DeploymentSpec(mode="dedicated", replicas=2, hours=24)
+        )
     )
     assert idle_heavy.extra["per_request"]["energy_wh"].value > 10 * on_demand.extra["per_request"]["energy_wh"].value
     assert idle_heavy.extra["serving"]["utilisation"] < 0.01
@@ -221,15 +248,27 @@ def test_dedicated_without_hours_is_refused_by_the_domain_itself(estimator):
 
 
 def test_inference_quantisation_lowers_energy(estimator):
-    common = dict(model=ModelSpec(preset="llama-3.1-70b"), requests=1000, batch_size=8, input_tokens_per_request=500, output_tokens_per_request=300)
-    bf16 = estimator.inference(InferenceRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", precision="bf16"), **common))
-    fp8 = estimator.inference(InferenceRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", precision="fp8"), **common))
+    common = {
+        "model": ModelSpec(preset="llama-3.1-70b"),
+        "requests": 1000,
+        "batch_size": 8,
+        "input_tokens_per_request": 500,
+        "output_tokens_per_request": 300,
+    }
+    bf16 = estimator.inference(
+        InferenceRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", precision="bf16"), **common)
+    )
+    fp8 = estimator.inference(
+        InferenceRequest(hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", precision="fp8"), **common)
+    )
     assert fp8.footprint.energy_kwh.value < bf16.footprint.energy_kwh.value
 
 
 def test_every_range_is_ordered(estimator):
     estimate = estimator.inference(
-        InferenceRequest(model=ModelSpec(preset="mixtral-8x7b"), hardware=HardwareSpec(instance_type="p4d.24xlarge"), requests=50_000)
+        InferenceRequest(
+            model=ModelSpec(preset="mixtral-8x7b"), hardware=HardwareSpec(instance_type="p4d.24xlarge"), requests=50_000
+        )
     )
 
     def walk(node):
@@ -248,7 +287,12 @@ def test_every_range_is_ordered(estimator):
 def test_fine_tuning_on_instances_rounds_up_to_whole_instances(estimator):
     # Full fine-tuning of 65.2B needs 18 x 80 GB accelerators -> three p4de.24xlarge (8 x A100 80 GB each) = 24.
     estimate = estimator.fine_tuning(
-        FineTuningRequest(model=ModelSpec(preset="llama-1-65b"), method="full", dataset_tokens_million=1, hardware=HardwareSpec(instance_type="p4de.24xlarge"))
+        FineTuningRequest(
+            model=ModelSpec(preset="llama-1-65b"),
+            method="full",
+            dataset_tokens_million=1,
+            hardware=HardwareSpec(instance_type="p4de.24xlarge"),
+        )
     )
     assert estimate.accelerator_count == 24
 

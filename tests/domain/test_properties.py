@@ -31,7 +31,14 @@ ESTIMATOR = Estimator(load_catalog())
 PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 REL = 1e-9
 
-ACCELERATORS = ["nvidia-h100-sxm5-80gb", "nvidia-a100-sxm4-80gb", "nvidia-l40s", "nvidia-a10g", "amd-mi300x", "google-tpu-v5p"]
+ACCELERATORS = [
+    "nvidia-h100-sxm5-80gb",
+    "nvidia-a100-sxm4-80gb",
+    "nvidia-l40s",
+    "nvidia-a10g",
+    "amd-mi300x",
+    "google-tpu-v5p",
+]
 PRESETS = ["llama-3.1-8b", "llama-3.1-70b", "llama-1-65b", "llama-2-7b"]
 SITES = [
     DatacenterSpec(),
@@ -217,7 +224,15 @@ def test_inference_outputs_are_finite_ordered_ranges(request):
 @given(accelerator, site, params, pairs(1e-3, bounds.MAX_TOKENS_BILLION))
 def test_training_is_monotonic_in_tokens(acc, dc, p, tokens):
     small, large = (
-        _estimate("training", TrainingRequest(hardware=HardwareSpec(accelerator=acc), model=ModelSpec(parameters_billion=p), training_tokens_billion=t, datacenter=dc))
+        _estimate(
+            "training",
+            TrainingRequest(
+                hardware=HardwareSpec(accelerator=acc),
+                model=ModelSpec(parameters_billion=p),
+                training_tokens_billion=t,
+                datacenter=dc,
+            ),
+        )
         for t in tokens
     )
     for key in HEADLINE:
@@ -228,7 +243,15 @@ def test_training_is_monotonic_in_tokens(acc, dc, p, tokens):
 @given(accelerator, site, floats(1, 1e5), pairs(0.01, bounds.MAX_PARAMETERS_BILLION))
 def test_training_is_monotonic_in_parameters(acc, dc, tokens, p):
     small, large = (
-        _estimate("training", TrainingRequest(hardware=HardwareSpec(accelerator=acc), model=ModelSpec(parameters_billion=x), training_tokens_billion=tokens, datacenter=dc))
+        _estimate(
+            "training",
+            TrainingRequest(
+                hardware=HardwareSpec(accelerator=acc),
+                model=ModelSpec(parameters_billion=x),
+                training_tokens_billion=tokens,
+                datacenter=dc,
+            ),
+        )
         for x in p
     )
     for key in HEADLINE:
@@ -239,7 +262,10 @@ def test_training_is_monotonic_in_parameters(acc, dc, tokens, p):
 @given(accelerator, site, st.integers(1, 100_000), pairs(bounds.MIN_HOURS, bounds.MAX_HOURS))
 def test_training_is_monotonic_in_hours(acc, dc, count, h):
     small, large = (
-        _estimate("training", TrainingRequest(hardware=HardwareSpec(accelerator=acc, count=count), duration_hours=x, datacenter=dc))
+        _estimate(
+            "training",
+            TrainingRequest(hardware=HardwareSpec(accelerator=acc, count=count), duration_hours=x, datacenter=dc),
+        )
         for x in h
     )
     for key in HEADLINE:
@@ -250,7 +276,14 @@ def test_training_is_monotonic_in_hours(acc, dc, count, h):
 @given(accelerator, floats(1, 1e9), pairs(1, 5), floats(0, 5000))
 def test_energy_and_emissions_are_monotonic_in_pue(acc, ah, pue, grid):
     small, large = (
-        _estimate("training", TrainingRequest(hardware=HardwareSpec(accelerator=acc), accelerator_hours=ah, datacenter=DatacenterSpec(country="US", pue=x, carbon_intensity_gco2e_per_kwh=grid)))
+        _estimate(
+            "training",
+            TrainingRequest(
+                hardware=HardwareSpec(accelerator=acc),
+                accelerator_hours=ah,
+                datacenter=DatacenterSpec(country="US", pue=x, carbon_intensity_gco2e_per_kwh=grid),
+            ),
+        )
         for x in pue
     )
     for key in ("energy_kwh", "emissions_kgco2e", "water_l"):
@@ -261,7 +294,15 @@ def test_energy_and_emissions_are_monotonic_in_pue(acc, ah, pue, grid):
 @given(accelerator, floats(1, 1e9), floats(1, 5), pairs(0, 5000), st.booleans())
 def test_emissions_are_monotonic_in_grid_intensity(acc, ah, pue, grid, embodied):
     small, large = (
-        _estimate("training", TrainingRequest(hardware=HardwareSpec(accelerator=acc), accelerator_hours=ah, include_embodied=embodied, datacenter=DatacenterSpec(country="DE", pue=pue, carbon_intensity_gco2e_per_kwh=x)))
+        _estimate(
+            "training",
+            TrainingRequest(
+                hardware=HardwareSpec(accelerator=acc),
+                accelerator_hours=ah,
+                include_embodied=embodied,
+                datacenter=DatacenterSpec(country="DE", pue=pue, carbon_intensity_gco2e_per_kwh=x),
+            ),
+        )
         for x in grid
     )
     _le(small["emissions_kgco2e"], large["emissions_kgco2e"], "emissions_kgco2e")
@@ -272,7 +313,16 @@ def test_emissions_are_monotonic_in_grid_intensity(acc, ah, pue, grid, embodied)
 @given(accelerator, site, st.sampled_from(PRESETS), pairs(0, 1e6))
 def test_inference_is_monotonic_in_output_tokens(acc, dc, preset, tokens):
     small, large = (
-        _estimate("inference", InferenceRequest(model=ModelSpec(preset=preset), hardware=HardwareSpec(accelerator=acc), requests=1e5, output_tokens_per_request=t, datacenter=dc))
+        _estimate(
+            "inference",
+            InferenceRequest(
+                model=ModelSpec(preset=preset),
+                hardware=HardwareSpec(accelerator=acc),
+                requests=1e5,
+                output_tokens_per_request=t,
+                datacenter=dc,
+            ),
+        )
         for t in tokens
     )
     for key in HEADLINE:
@@ -283,7 +333,12 @@ def test_inference_is_monotonic_in_output_tokens(acc, dc, preset, tokens):
 @given(accelerator, site, st.sampled_from(PRESETS), pairs(1, bounds.MAX_REQUESTS))
 def test_inference_is_monotonic_in_requests(acc, dc, preset, requests):
     small, large = (
-        _estimate("inference", InferenceRequest(model=ModelSpec(preset=preset), hardware=HardwareSpec(accelerator=acc), requests=r, datacenter=dc))
+        _estimate(
+            "inference",
+            InferenceRequest(
+                model=ModelSpec(preset=preset), hardware=HardwareSpec(accelerator=acc), requests=r, datacenter=dc
+            ),
+        )
         for r in requests
     )
     for key in HEADLINE:
@@ -294,7 +349,16 @@ def test_inference_is_monotonic_in_requests(acc, dc, preset, requests):
 @given(accelerator, site, st.sampled_from(["lora", "qlora", "full"]), pairs(1e-3, 1e7))
 def test_fine_tuning_is_monotonic_in_dataset_tokens(acc, dc, method, tokens):
     small, large = (
-        _estimate("fine-tuning", FineTuningRequest(model=ModelSpec(preset="llama-3.1-8b"), method=method, dataset_tokens_million=t, hardware=HardwareSpec(accelerator=acc), datacenter=dc))
+        _estimate(
+            "fine-tuning",
+            FineTuningRequest(
+                model=ModelSpec(preset="llama-3.1-8b"),
+                method=method,
+                dataset_tokens_million=t,
+                hardware=HardwareSpec(accelerator=acc),
+                datacenter=dc,
+            ),
+        )
         for t in tokens
     )
     for key in HEADLINE:
@@ -308,10 +372,28 @@ def test_fine_tuning_is_monotonic_in_dataset_tokens(acc, dc, method, tokens):
 @given(accelerator, site, floats(1, 1e9), st.integers(1, 100_000), st.integers(1, 100_000), st.booleans())
 def test_same_accelerator_hours_give_the_same_footprint_whatever_the_count(acc, dc, total, count_a, count_b, embodied):
     results = [
-        _estimate("training", TrainingRequest(hardware=HardwareSpec(accelerator=acc, count=c), duration_hours=total / c, datacenter=dc, include_embodied=embodied))
+        _estimate(
+            "training",
+            TrainingRequest(
+                hardware=HardwareSpec(accelerator=acc, count=c),
+                duration_hours=total / c,
+                datacenter=dc,
+                include_embodied=embodied,
+            ),
+        )
         for c in (count_a, count_b)
     ]
-    results.append(_estimate("training", TrainingRequest(hardware=HardwareSpec(accelerator=acc), accelerator_hours=total, datacenter=dc, include_embodied=embodied)))
+    results.append(
+        _estimate(
+            "training",
+            TrainingRequest(
+                hardware=HardwareSpec(accelerator=acc),
+                accelerator_hours=total,
+                datacenter=dc,
+                include_embodied=embodied,
+            ),
+        )
+    )
     for other in results[1:]:
         for key in HEADLINE:
             _approx(results[0][key], other[key], key)

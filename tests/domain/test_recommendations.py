@@ -93,7 +93,7 @@ def _kg(estimate) -> float:
 
 
 @pytest.mark.parametrize(
-    "kind,request_",
+    ("kind", "request_"),
     [("inference", _inference()), ("fine-tuning", _full_fine_tune(runs=3)), ("training", _training(runs=2))],
 )
 def test_every_recommendation_saves_is_sorted_and_reproducible(recommender, estimator, kind, request_):
@@ -108,7 +108,9 @@ def test_every_recommendation_saves_is_sorted_and_reproducible(recommender, esti
         assert _kg(rec.estimate) < base
         assert rec.savings.emissions_kgco2e.value == pytest.approx(base - _kg(rec.estimate), rel=1e-9)
         assert rec.savings.emissions_percent == pytest.approx(100 * (base - _kg(rec.estimate)) / base, rel=1e-9)
-        assert rec.savings.emissions_kgco2e.low >= 0 and rec.savings.energy_kwh.low >= 0 and rec.savings.water_l.low >= 0
+        assert (
+            rec.savings.emissions_kgco2e.low >= 0 and rec.savings.energy_kwh.low >= 0 and rec.savings.water_l.low >= 0
+        )
         assert rec.tradeoffs and rec.sources and rec.rationale and rec.title
         if rec.code != "retrieval_instead_of_fine_tuning":
             # The change is exactly what the engine re-estimated.
@@ -136,14 +138,17 @@ def test_greener_region_top_is_the_cleanest_allowed_region(recommender, estimato
     catalog = estimator.catalog
     aws = [key for key in catalog.regions if key[0] == "aws"]
     by_estimate = {
-        key: _kg(estimator.inference(replace(request, datacenter=DatacenterSpec(provider="aws", region=key[1])))) for key in aws
+        key: _kg(estimator.inference(replace(request, datacenter=DatacenterSpec(provider="aws", region=key[1]))))
+        for key in aws
     }
     best = min(by_estimate, key=by_estimate.get)
     assert rec.variant == f"aws:{best[1]}"
     assert rec.change == {"datacenter": {"region": best[1]}}
     # Only the grid changes the answer much: the best region is also the lowest-intensity one.
     cleanest = min(aws, key=lambda k: catalog.regions[k].grid_ci_gco2e_per_kwh)
-    assert catalog.regions[best].grid_ci_gco2e_per_kwh == pytest.approx(catalog.regions[cleanest].grid_ci_gco2e_per_kwh, rel=0.05)
+    assert catalog.regions[best].grid_ci_gco2e_per_kwh == pytest.approx(
+        catalog.regions[cleanest].grid_ci_gco2e_per_kwh, rel=0.05
+    )
     assert rec.savings.emissions_percent > 50
     assert len(rec.alternatives) == 5
     alt_kg = [a.emissions_kgco2e.value for a in rec.alternatives]
@@ -244,7 +249,9 @@ def test_peft_saves_and_lowers_minimum_accelerators(recommender):
 
 
 def test_peft_absent_for_peft_baseline_and_qlora_blocked_by_keep_precision(recommender):
-    assert not _by(recommender.recommend("fine-tuning", _full_fine_tune(method="lora")), "parameter_efficient_fine_tuning")
+    assert not _by(
+        recommender.recommend("fine-tuning", _full_fine_tune(method="lora")), "parameter_efficient_fine_tuning"
+    )
     result = recommender.recommend("fine-tuning", _full_fine_tune(), Constraints(keep_precision=True))
     assert [r.variant for r in _by(result, "parameter_efficient_fine_tuning")] == ["lora"]
     assert any(n.subject == "qlora" and "keep_precision" in n.reason for n in result.notes)
@@ -259,7 +266,9 @@ def test_rag_instead_of_fine_tuning_below_break_even_only(recommender):
     assert rec.change["kind"] == "inference"
     assert rec.change["workload"]["rag"]["retrieved_tokens_per_request"] == 1000
     whole_path = comparison["fine_tuning_kgco2e"] + comparison["serving_fine_tuned_kgco2e"]
-    assert rec.savings.emissions_kgco2e.value == pytest.approx(whole_path - comparison["serving_with_retrieval_kgco2e"], rel=1e-9)
+    assert rec.savings.emissions_kgco2e.value == pytest.approx(
+        whole_path - comparison["serving_with_retrieval_kgco2e"], rel=1e-9
+    )
 
     many = comparison["break_even_requests"] * 3
     result = recommender.recommend("fine-tuning", request, rag_comparison=RagComparison(expected_requests=many))
@@ -291,13 +300,19 @@ def test_smaller_model_same_family_and_keep_model(recommender):
 
 
 def test_quantization_picks_the_format_the_accelerator_supports(recommender):
-    h100 = _one(recommender.recommend("inference", _inference(hardware=HardwareSpec(accelerator=H100, count=4))), "quantization")
+    h100 = _one(
+        recommender.recommend("inference", _inference(hardware=HardwareSpec(accelerator=H100, count=4))), "quantization"
+    )
     assert h100.change == {"hardware": {"precision": "fp8", "count": 2}}
     assert h100.estimate.extra["serving"]["minimum_accelerators_per_replica"] == 2
     small = _inference(model=ModelSpec(preset="llama-3.1-8b"))
-    a100 = _one(recommender.recommend("inference", replace(small, hardware=HardwareSpec(accelerator=A100))), "quantization")
+    a100 = _one(
+        recommender.recommend("inference", replace(small, hardware=HardwareSpec(accelerator=A100))), "quantization"
+    )
     assert a100.variant == "int8"
-    v100 = recommender.recommend("inference", replace(small, hardware=HardwareSpec(accelerator="nvidia-v100-sxm2-32gb")))
+    v100 = recommender.recommend(
+        "inference", replace(small, hardware=HardwareSpec(accelerator="nvidia-v100-sxm2-32gb"))
+    )
     assert _one(v100, "quantization").variant == "int4"
     assert not _by(recommender.recommend("inference", _inference(), Constraints(keep_precision=True)), "quantization")
 
@@ -341,7 +356,10 @@ def test_efficient_hardware_from_an_instance_type_keeps_the_work(recommender, es
         duration_hours=10,
         datacenter=DatacenterSpec(provider="gcp", region="us-central1"),
     )
-    rec = _one(recommender.recommend("training", request, Constraints(accelerators=("nvidia-h100-sxm5-80gb",))), "efficient_hardware")
+    rec = _one(
+        recommender.recommend("training", request, Constraints(accelerators=("nvidia-h100-sxm5-80gb",))),
+        "efficient_hardware",
+    )
     # One instance of 8 x A100 40GB becomes 8 x H100 for 10 h x 312/989 (dense bf16 peaks).
     assert rec.change["hardware"] == {"accelerator": "nvidia-h100-sxm5-80gb", "instance_type": None, "count": 8}
     assert rec.estimate.accelerator_hours.value == pytest.approx(80 * 312 / 989, rel=1e-12)

@@ -17,7 +17,9 @@ REQUEST = InferenceRequest(
 
 
 def test_apply_patch_replaces_nested_fields_and_null_restores_defaults():
-    changed = apply_patch(REQUEST, {"hardware": {"accelerator": "nvidia-l4", "power_w": None}, "datacenter": {"pue": None}})
+    changed = apply_patch(
+        REQUEST, {"hardware": {"accelerator": "nvidia-l4", "power_w": None}, "datacenter": {"pue": None}}
+    )
     assert changed.hardware == HardwareSpec(accelerator="nvidia-l4")
     assert changed.datacenter == DatacenterSpec(provider="aws", region="us-east-1")
     assert changed.model is REQUEST.model and REQUEST.hardware.power_w == 500.0
@@ -41,7 +43,9 @@ def test_compare_deltas_and_failed_scenarios(estimator_for_compare):
     est = estimator_for_compare
     a = est.inference(REQUEST)
     b = est.inference(apply_patch(REQUEST, {"requests": 20.0}))
-    body = compare("inference", [ScenarioOutcome("a", a), ScenarioOutcome("b", b), ScenarioOutcome("c", problem={"status": 422})])
+    body = compare(
+        "inference", [ScenarioOutcome("a", a), ScenarioOutcome("b", b), ScenarioOutcome("c", problem={"status": 422})]
+    )
     da = body["scenarios"][1]["delta"]["energy_kwh"]
     assert da["absolute"] == pytest.approx(b.footprint.energy_kwh.value - a.footprint.energy_kwh.value, rel=1e-12)
     assert da["percent"] == pytest.approx(100.0, rel=1e-9)  # on-demand energy is linear in requests

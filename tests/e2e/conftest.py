@@ -10,8 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -38,7 +38,9 @@ class Server:
         return requests.get(self.base + path, timeout=10, headers={"Connection": "close", **(headers or {})})
 
     def post(self, path: str, body, headers=None) -> requests.Response:
-        return requests.post(self.base + path, json=body, timeout=10, headers={"Connection": "close", **(headers or {})})
+        return requests.post(
+            self.base + path, json=body, timeout=10, headers={"Connection": "close", **(headers or {})}
+        )
 
     def log_lines(self, which: str = "stdout") -> list[str]:
         path = self.stdout if which == "stdout" else self.stderr
@@ -71,7 +73,10 @@ def running_gunicorn(workdir: Path, **settings: str) -> Iterator[Server]:
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
         process = subprocess.Popen(
             [str(gunicorn), "--config", "python:service.gunicorn_conf", "service:create_app()"],
-            cwd=ROOT, env=env, stdout=out, stderr=err,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
         )
     server = Server(process, port, stdout, stderr, metrics_dir)
     try:

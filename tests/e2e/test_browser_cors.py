@@ -32,7 +32,8 @@ ESTIMATE_SCRIPT = """async (api) => {
     const body = await response.json();
     document.getElementById("out").textContent =
       "energy " + body.energy_kwh.value.toFixed(1) + " kWh, request " + response.headers.get("X-Request-ID");
-    return {ok: true, status: response.status, energy: body.energy_kwh.value, requestId: response.headers.get("X-Request-ID")};
+    const requestId = response.headers.get("X-Request-ID");
+    return {ok: true, status: response.status, energy: body.energy_kwh.value, requestId};
   } catch (error) {
     document.getElementById("out").textContent = "blocked: " + error;
     return {ok: false, error: String(error)};
@@ -41,7 +42,7 @@ ESTIMATE_SCRIPT = """async (api) => {
 
 
 class _Page(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's naming)
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(PORTAL_PAGE)))
@@ -72,8 +73,15 @@ def browser():
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

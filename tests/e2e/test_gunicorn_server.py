@@ -32,7 +32,7 @@ def server(start_gunicorn):
 
 def _training_count(metrics_text: str) -> float:
     match = ESTIMATE_LINE.search(metrics_text)
-    assert match, "no genai_footprint_estimates_total{kind=\"training\"} sample in /metrics"
+    assert match, 'no genai_footprint_estimates_total{kind="training"} sample in /metrics'
     return float(match.group(1))
 
 
@@ -89,15 +89,21 @@ def test_request_metrics_are_labelled_by_url_rule_method_and_status(server):
     assert server.get("/v1/accelerators/nvidia-a100-sxm4-80gb").status_code == 200
     assert server.get("/no/such/path-12345").status_code == 404
     text = server.get("/metrics").text
-    assert re.search(r'genai_footprint_http_requests_total\{endpoint="/v1/estimates/training",method="POST",'
-                     r'status="200"\} [1-9]', text)
+    assert re.search(
+        r'genai_footprint_http_requests_total\{endpoint="/v1/estimates/training",method="POST",'
+        r'status="200"\} [1-9]',
+        text,
+    )
     assert 'endpoint="/v1/accelerators/<accelerator_id>"' in text
     assert "nvidia-a100-sxm4-80gb" not in text  # the raw path never becomes a label
     assert "path-12345" not in text
     assert 'endpoint="unmatched",method="GET",status="404"' in text
     assert "genai_footprint_http_request_duration_seconds_bucket{" in text
-    assert re.search(r'genai_footprint_build_info\{methodology_version="[^"]+",python_version="[^"]+",'
-                     r'version="[^"]+"\} 1\.0', text)
+    assert re.search(
+        r'genai_footprint_build_info\{methodology_version="[^"]+",python_version="[^"]+",'
+        r'version="[^"]+"\} 1\.0',
+        text,
+    )
 
 
 def test_request_id_round_trip(server):

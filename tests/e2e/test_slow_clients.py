@@ -81,12 +81,15 @@ def test_plain_gthread_is_starved_by_clients_that_stall(start_gunicorn):
         assert not served(gthread)
 
 
-@pytest.mark.parametrize("first_bytes", [
-    pytest.param(b"", id="connect-and-send-nothing"),
-    pytest.param(PARTIAL_HEAD, id="half-a-head"),
-    pytest.param(STALLED_BODY, id="half-a-body"),
-    pytest.param(estimate_request(extra=b"Expect: 100-continue\r\n")[:-5], id="half-a-body-after-100-continue"),
-])
+@pytest.mark.parametrize(
+    "first_bytes",
+    [
+        pytest.param(b"", id="connect-and-send-nothing"),
+        pytest.param(PARTIAL_HEAD, id="half-a-head"),
+        pytest.param(STALLED_BODY, id="half-a-body"),
+        pytest.param(estimate_request(extra=b"Expect: 100-continue\r\n")[:-5], id="half-a-body-after-100-continue"),
+    ],
+)
 def test_clients_that_stall_do_not_hold_threads(server, first_bytes):
     with stalled_clients(server, first_bytes):
         assert served(server)
@@ -102,14 +105,16 @@ def test_a_request_not_sent_in_time_gets_408_problem_and_the_connection_closes(s
         waited = time.monotonic() - started
         assert sock.recv(1) == b""  # closed by the server
     assert status == "HTTP/1.1 408 Request Timeout"
-    assert CLIENT_TIMEOUT_S - 0.5 <= waited  # not before the deadline
+    assert waited >= CLIENT_TIMEOUT_S - 0.5  # not before the deadline
     assert headers["content-type"] == "application/problem+json" and headers["connection"] == "close"
     assert headers["x-content-type-options"] == "nosniff" and headers["cache-control"] == "no-store"
     problem = json.loads(body)
     assert problem["status"] == 408 and problem["type"].endswith(":request-timeout")
     assert f"{CLIENT_TIMEOUT_S} s" in problem["detail"]
-    assert any(f"sent {len(PARTIAL_HEAD)} bytes of a request in {CLIENT_TIMEOUT_S} s" in line
-               for line in server.log_lines("stderr"))
+    assert any(
+        f"sent {len(PARTIAL_HEAD)} bytes of a request in {CLIENT_TIMEOUT_S} s" in line
+        for line in server.log_lines("stderr")
+    )
     assert server.metric("genai_footprint_client_errors_total", reason="request_timeout") >= 1
 
 
@@ -123,7 +128,7 @@ def test_a_request_sent_in_pieces_within_the_timeout_is_answered(server):
     request = estimate_request()
     with connect(server) as sock:
         for start in range(0, len(request), 40):
-            sock.sendall(request[start:start + 40])
+            sock.sendall(request[start : start + 40])
             time.sleep(0.05)
         status, _, body = read_response(sock)
     assert status == "HTTP/1.1 200 OK" and json.loads(body)["kind"] == "training"
@@ -133,14 +138,20 @@ def test_pipelined_requests_are_answered_in_order_on_one_connection(server):
     with connect(server) as sock:
         sock.sendall(estimate_request() + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + estimate_request(b"{}"))
         answers = [read_response(sock) for _ in range(3)]
-    assert [status for status, _, _ in answers] == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 422 UNPROCESSABLE ENTITY"]
+    assert [status for status, _, _ in answers] == [
+        "HTTP/1.1 200 OK",
+        "HTTP/1.1 200 OK",
+        "HTTP/1.1 422 UNPROCESSABLE ENTITY",
+    ]
     assert json.loads(answers[0][2])["kind"] == "training" and json.loads(answers[1][2])["status"] == "ok"
 
 
 def test_keep_alive_connection_serves_many_requests(server):
     with requests.Session() as session:
-        answers = [session.post(server.base + "/v1/estimates/training", json=TRAINING, timeout=ANSWER_TIMEOUT_S)
-                   for _ in range(20)]
+        answers = [
+            session.post(server.base + "/v1/estimates/training", json=TRAINING, timeout=ANSWER_TIMEOUT_S)
+            for _ in range(20)
+        ]
     assert {a.status_code for a in answers} == {200}
     assert len({a.json()["energy_kwh"]["value"] for a in answers}) == 1
 
@@ -149,8 +160,10 @@ def test_a_chunked_body_is_answered(server):
     chunks = [TRAINING_BODY[:17], TRAINING_BODY[17:]]
     body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
     with connect(server) as sock:
-        sock.sendall(b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n")
+        sock.sendall(
+            b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
         time.sleep(0.2)
         sock.sendall(body)
         status, _, answer = read_response(sock)
@@ -177,7 +190,9 @@ OVERSIZED_HEADS = {
 @pytest.mark.parametrize("oversized", OVERSIZED_HEADS.values(), ids=OVERSIZED_HEADS.keys())
 def test_a_body_over_the_limit_is_refused_without_waiting_for_it(server, oversized):
     with connect(server, timeout=ANSWER_TIMEOUT_S) as sock:
-        sock.sendall(b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + oversized)
+        sock.sendall(
+            b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + oversized
+        )
         status, headers, body = read_response(sock)
     # The worker answers it (before any thread, and before a 100 Continue), as the application would.
     assert status == "HTTP/1.1 413 Request Entity Too Large" and headers["connection"] == "close"
@@ -188,11 +203,15 @@ def test_a_body_over_the_limit_is_refused_without_waiting_for_it(server, oversiz
 
 
 TRICKLED = {
-    **{name: b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + head
-       for name, head in OVERSIZED_HEADS.items()},
-    "head": b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"a" * 1000) for i in range(66)),
+    **{
+        name: b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + head
+        for name, head in OVERSIZED_HEADS.items()
+    },
+    "head": b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+    + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"a" * 1000) for i in range(66)),
     # 1,000 bytes with leading zeros: gunicorn reads it so, and the worker used to hand it over as malformed.
-    "content-length-with-leading-zeros": b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    "content-length-with-leading-zeros": b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\n"
+    b"Content-Type: application/json\r\n"
     b"Content-Length: 0000000000000000001000\r\n\r\n{",
 }
 
@@ -216,8 +235,10 @@ def test_clients_trickling_an_oversized_request_do_not_hold_threads(server, head
 def test_clients_that_do_not_read_their_answers_release_their_threads(server):
     """Pipelined batches whose answers (~1 MB each) nobody reads: a thread's send gives up after the timeout."""
     batch = json.dumps({"items": [{"id": str(i), "kind": "training", "workload": TRAINING} for i in range(300)]})
-    request = (b"POST /v1/estimates/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-               b"Content-Length: %d\r\n\r\n%s" % (len(batch), batch.encode()))
+    request = (
+        b"POST /v1/estimates/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(batch), batch.encode())
+    )
     sockets = []
     try:
         for _ in range(STALLERS):

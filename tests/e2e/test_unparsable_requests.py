@@ -20,17 +20,34 @@ def server(start_gunicorn):
     return start_gunicorn()
 
 
-@pytest.mark.parametrize("request_bytes,status,detail_part", [
-    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400, "Bad Header", id="space-in-header-name"),
-    pytest.param(b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "4094", id="request-line-too-long"),
-    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(101)) + b"\r\n",
-                 431, "fields", id="too-many-header-fields"),
-    pytest.param(b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: br\r\n\r\n",
-                 501, "br", id="unsupported-transfer-coding"),
-    pytest.param(b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
-                 400, "", id="chunked-not-last"),
-    pytest.param(b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 400, "(9, 9)", id="bad-http-version"),
-])
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "detail_part"),
+    [
+        pytest.param(
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400, "Bad Header", id="space-in-header-name"
+        ),
+        pytest.param(b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "4094", id="request-line-too-long"),
+        pytest.param(
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(101)) + b"\r\n",
+            431,
+            "fields",
+            id="too-many-header-fields",
+        ),
+        pytest.param(
+            b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: br\r\n\r\n",
+            501,
+            "br",
+            id="unsupported-transfer-coding",
+        ),
+        pytest.param(
+            b"POST /v1/estimates/training HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+            400,
+            "",
+            id="chunked-not-last",
+        ),
+        pytest.param(b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 400, "(9, 9)", id="bad-http-version"),
+    ],
+)
 def test_an_unparsable_request_gets_a_closing_problem(server, request_bytes, status, detail_part):
     from http import HTTPStatus
 
@@ -54,15 +71,18 @@ FRAMING = "The chunked request body is malformed (RFC 9112 section 7.1)"
 UNREADABLE = "The request body could not be read"
 
 
-@pytest.mark.parametrize("chunked_body,detail_part", [
-    pytest.param(b"zz\r\n{}\r\n0\r\n\r\n", FRAMING, id="size-not-hex"),
-    pytest.param(b"-2\r\n{}\r\n0\r\n\r\n", FRAMING, id="negative-size"),
-    pytest.param(b"0x2\r\n{}\r\n0\r\n\r\n", FRAMING, id="size-with-0x"),
-    pytest.param(b" 2\r\n{}\r\n0\r\n\r\n", FRAMING, id="size-after-a-space"),
-    pytest.param(b"2\r\n{}XX0\r\n\r\n", FRAMING, id="data-without-its-crlf"),
-    pytest.param(b"2\n{}\n0\n\n", FRAMING, id="bare-lf-lines"),
-    pytest.param(b"2\r\n{}\r\n0\r\nBad Trailer\r\n\r\n", UNREADABLE, id="malformed-trailer"),
-])
+@pytest.mark.parametrize(
+    ("chunked_body", "detail_part"),
+    [
+        pytest.param(b"zz\r\n{}\r\n0\r\n\r\n", FRAMING, id="size-not-hex"),
+        pytest.param(b"-2\r\n{}\r\n0\r\n\r\n", FRAMING, id="negative-size"),
+        pytest.param(b"0x2\r\n{}\r\n0\r\n\r\n", FRAMING, id="size-with-0x"),
+        pytest.param(b" 2\r\n{}\r\n0\r\n\r\n", FRAMING, id="size-after-a-space"),
+        pytest.param(b"2\r\n{}XX0\r\n\r\n", FRAMING, id="data-without-its-crlf"),
+        pytest.param(b"2\n{}\n0\n\n", FRAMING, id="bare-lf-lines"),
+        pytest.param(b"2\r\n{}\r\n0\r\nBad Trailer\r\n\r\n", UNREADABLE, id="malformed-trailer"),
+    ],
+)
 def test_a_malformed_chunked_body_is_a_400_not_a_500(server, chunked_body, detail_part):
     # It was a 500 (gunicorn's parse error raised into the app), and a bare-LF chunk line waited 10 s for a 408.
     started = time.monotonic()

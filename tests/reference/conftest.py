@@ -16,7 +16,7 @@ def catalog() -> Catalog:
     return load_catalog()
 
 
-@pytest.fixture()
+@pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A private, writable copy of the shipped data files."""
     base = resources.files("service.reference").joinpath("data")

@@ -124,7 +124,15 @@ def test_h100_sxm5(catalog: Catalog) -> None:
 
 @pytest.mark.parametrize(
     "accelerator_id",
-    ["aws-trainium", "aws-trainium2", "aws-inferentia", "aws-inferentia2", "google-tpu-v5e", "google-tpu-v5p", "google-tpu-v6e"],
+    [
+        "aws-trainium",
+        "aws-trainium2",
+        "aws-inferentia",
+        "aws-inferentia2",
+        "google-tpu-v5e",
+        "google-tpu-v5p",
+        "google-tpu-v6e",
+    ],
 )
 def test_unpublished_tdp_stays_empty(catalog: Catalog, accelerator_id: str) -> None:
     acc = catalog.accelerators[accelerator_id]
@@ -187,7 +195,9 @@ def test_fleet_wue_is_newest(catalog: Catalog) -> None:
 
 
 def test_eu_north_1_grid_ci_matches_shipped_csv(catalog: Catalog) -> None:
-    row = next(r for r in _shipped_rows("cloud_regions.csv") if (r["provider"], r["region_id"]) == ("aws", "eu-north-1"))
+    row = next(
+        r for r in _shipped_rows("cloud_regions.csv") if (r["provider"], r["region_id"]) == ("aws", "eu-north-1")
+    )
     region = catalog.regions[("aws", "eu-north-1")]
     assert region.grid_ci_gco2e_per_kwh == float(row["grid_ci_gco2e_per_kwh"])
     assert region.grid_zone == row["grid_zone"]
@@ -311,7 +321,9 @@ def test_suggest_finds_close_id(catalog: Catalog, kind: str, unknown: str, expec
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
-def test_suggest_offers_the_ids_an_abbreviation_is_part_of(catalog: Catalog, kind: str, unknown: str, expected: set) -> None:
+def test_suggest_offers_the_ids_an_abbreviation_is_part_of(
+    catalog: Catalog, kind: str, unknown: str, expected: set
+) -> None:
     # An adversarial run found "nvidia-h100" answered with nvidia-a10, nvidia-b200, nvidia-a10g (difflib
     # similarity alone), and "h100", "p4d" or "gpt3" with nothing.
     assert set(catalog.suggest(kind, unknown)) == expected
@@ -332,5 +344,5 @@ def test_suggest_respects_limit_and_nonsense(catalog: Catalog) -> None:
 
 
 def test_suggest_rejects_unknown_kind(catalog: Catalog) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown kind 'gpu'"):
         catalog.suggest("gpu", "h100")

@@ -50,27 +50,54 @@ class Case:
 
 
 CELL_CASES = {
-    "region-ci-not-a-number": Case("cloud_regions.csv", 15, "grid_ci_gco2e_per_kwh", "abc",
-                                   "column 'grid_ci_gco2e_per_kwh': expected a number >= 0, got 'abc'"),
-    "region-ci-negative": Case("cloud_regions.csv", 3, "grid_ci_gco2e_per_kwh", "-5", "expected a number >= 0, got '-5'"),
-    "region-renewable-flag": Case("cloud_regions.csv", 0, "aws_100pct_renewable_matched", "maybe", "column 'aws_100pct_renewable_matched'"),
+    "region-ci-not-a-number": Case(
+        "cloud_regions.csv",
+        15,
+        "grid_ci_gco2e_per_kwh",
+        "abc",
+        "column 'grid_ci_gco2e_per_kwh': expected a number >= 0, got 'abc'",
+    ),
+    "region-ci-negative": Case(
+        "cloud_regions.csv", 3, "grid_ci_gco2e_per_kwh", "-5", "expected a number >= 0, got '-5'"
+    ),
+    "region-renewable-flag": Case(
+        "cloud_regions.csv", 0, "aws_100pct_renewable_matched", "maybe", "column 'aws_100pct_renewable_matched'"
+    ),
     "region-country-lowercase": Case("cloud_regions.csv", 1, "country_iso2", "za", "column 'country_iso2'"),
-    "accelerator-memory-negative": Case("accelerators.csv", 4, "memory_gb", "-24", "column 'memory_gb': expected a number > 0, got '-24'"),
-    "accelerator-bandwidth-zero": Case("accelerators.csv", 5, "memory_bandwidth_gb_per_s", "0", "column 'memory_bandwidth_gb_per_s'"),
+    "accelerator-memory-negative": Case(
+        "accelerators.csv", 4, "memory_gb", "-24", "column 'memory_gb': expected a number > 0, got '-24'"
+    ),
+    "accelerator-bandwidth-zero": Case(
+        "accelerators.csv", 5, "memory_bandwidth_gb_per_s", "0", "column 'memory_bandwidth_gb_per_s'"
+    ),
     "accelerator-peak-zero": Case("accelerators.csv", 12, "bf16_tflops_dense", "0", "column 'bf16_tflops_dense'"),
     "accelerator-empty-source": Case("accelerators.csv", 7, "source", "", "column 'source': must not be empty"),
-    "accelerator-year-text": Case("accelerators.csv", 2, "launch_year", "soon", "column 'launch_year': expected an integer"),
-    "instance-count-fraction": Case("cloud_instances.csv", 4, "accelerator_count", "8.5", "column 'accelerator_count': expected an integer"),
+    "accelerator-year-text": Case(
+        "accelerators.csv", 2, "launch_year", "soon", "column 'launch_year': expected an integer"
+    ),
+    "instance-count-fraction": Case(
+        "cloud_instances.csv", 4, "accelerator_count", "8.5", "column 'accelerator_count': expected an integer"
+    ),
     "instance-bad-provider": Case("cloud_instances.csv", 9, "provider", "oracle", "column 'provider': expected one of"),
     "instance-empty-source": Case("cloud_instances.csv", 30, "source", "  ", "column 'source': must not be empty"),
-    "instance-unknown-accelerator": Case("cloud_instances.csv", 20, "accelerator_id", "nvidia-h999",
-                                         "column 'accelerator_id': unknown accelerator 'nvidia-h999'"),
+    "instance-unknown-accelerator": Case(
+        "cloud_instances.csv",
+        20,
+        "accelerator_id",
+        "nvidia-h999",
+        "column 'accelerator_id': unknown accelerator 'nvidia-h999'",
+    ),
     "facility-pue-below-one": Case("facility.csv", 0, "pue", "0.9", "column 'pue': expected a number >= 1"),
     "facility-wue-negative": Case("facility.csv", 4, "wue_l_per_kwh", "-0.1", "column 'wue_l_per_kwh'"),
     "facility-bad-scope": Case("facility.csv", 10, "scope", "global", "column 'scope'"),
     "facility-empty-source": Case("facility.csv", 100, "source", "", "column 'source': must not be empty"),
-    "model-active-above-total": Case("models.csv", 17, "active_parameters_billion", "999",
-                                     "column 'active_parameters_billion': must be <= parameters_billion"),
+    "model-active-above-total": Case(
+        "models.csv",
+        17,
+        "active_parameters_billion",
+        "999",
+        "column 'active_parameters_billion': must be <= parameters_billion",
+    ),
     "model-bad-architecture": Case("models.csv", 3, "architecture", "sparse", "column 'architecture'"),
     "model-empty-source": Case("models.csv", 0, "source", "", "column 'source': must not be empty"),
     "model-uppercase-id": Case("models.csv", 2, "id", "Llama-X", "column 'id': expected a lowercase id"),
@@ -92,8 +119,11 @@ def test_bad_cell_names_file_line_and_column(data_copy: Path, case: Case) -> Non
 
 def test_message_format_example(data_copy: Path) -> None:
     set_cell(data_copy, "cloud_regions.csv", 15, "grid_ci_gco2e_per_kwh", "abc")
-    with pytest.raises(ReferenceDataError, match=r"^cloud_regions\.csv line 17: column 'grid_ci_gco2e_per_kwh': "
-                                                 r"expected a number >= 0, got 'abc'$"):
+    with pytest.raises(
+        ReferenceDataError,
+        match=r"^cloud_regions\.csv line 17: column 'grid_ci_gco2e_per_kwh': "
+        r"expected a number >= 0, got 'abc'$",
+    ):
         load_catalog(data_copy)
 
 

@@ -42,8 +42,8 @@ CASES = [
     ("no-body-post", POST + b"\r\n", HAND_OVER),
     ("content-length-zero", POST + b"Content-Length: 0\r\n\r\n", HAND_OVER),
     ("body-missing", POST + b"Content-Length: 5\r\n\r\n", WAIT),
-    ("body-partial", POST + b"Content-Length: 5\r\n\r\n{\"a\"", WAIT),
-    ("body-complete", POST + b"Content-Length: 5\r\n\r\n{\"a\":", HAND_OVER),
+    ("body-partial", POST + b'Content-Length: 5\r\n\r\n{"a"', WAIT),
+    ("body-complete", POST + b'Content-Length: 5\r\n\r\n{"a":', HAND_OVER),
     ("body-and-next-request", POST + b"Content-Length: 2\r\n\r\n{}GET / HTTP/1.1\r\n", HAND_OVER),
     ("header-name-any-case", POST + b"cOnTeNt-LeNgTh: 5\r\n\r\n{", WAIT),
     ("repeated-identical-lengths", POST + b"Content-Length: 5, 5\r\n\r\n{", WAIT),
@@ -53,7 +53,7 @@ CASES = [
     ("huge-length-digits", POST + b"Content-Length: " + b"9" * 40 + b"\r\n\r\n", TOO_LARGE),
     ("length-of-19-digits", POST + b"Content-Length: 1000000000000000000\r\n\r\n{", TOO_LARGE),
     ("length-with-leading-zeros", POST + b"Content-Length: 0000000000000000000005\r\n\r\n{", WAIT),
-    ("length-with-leading-zeros-complete", POST + b"Content-Length: 0000000000000000000005\r\n\r\n{\"a\":", HAND_OVER),
+    ("length-with-leading-zeros-complete", POST + b'Content-Length: 0000000000000000000005\r\n\r\n{"a":', HAND_OVER),
     ("equal-lengths-written-differently", POST + b"Content-Length: 5, 05\r\n\r\n{", WAIT),
     ("length-over-limit", POST + b"Content-Length: 1001\r\n\r\n", TOO_LARGE),
     ("length-at-limit", POST + b"Content-Length: 1000\r\n\r\n", WAIT),
@@ -61,7 +61,7 @@ CASES = [
     ("chunked-complete", CHUNKED + chunked(b'{"a":', b"1}"), HAND_OVER),
     ("chunked-no-chunks-yet", CHUNKED, WAIT),
     ("chunked-partial-size-line", CHUNKED + b"1", WAIT),
-    ("chunked-partial-data", CHUNKED + b"5\r\n{\"", WAIT),
+    ("chunked-partial-data", CHUNKED + b'5\r\n{"', WAIT),
     ("chunked-missing-last-chunk", CHUNKED + b"2\r\n{}\r\n", WAIT),
     ("chunked-last-chunk-no-end", CHUNKED + b"2\r\n{}\r\n0\r\n", WAIT),
     ("chunked-with-extension", CHUNKED + b"2;name=v\r\n{}\r\n0\r\n\r\n", HAND_OVER),
@@ -100,18 +100,21 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("data,expected", [pytest.param(d, e, id=name) for name, d, e in CASES])
+@pytest.mark.parametrize(("data", "expected"), [pytest.param(d, e, id=name) for name, d, e in CASES])
 def test_readiness(data, expected):
     assert request_readiness(data, LIMIT) is expected
     assert request_readiness(bytearray(data), LIMIT) is expected  # the worker's buffer is a bytearray
 
 
-@pytest.mark.parametrize("request_bytes", [
-    pytest.param(POST + b"Content-Length: 11\r\n\r\n{\"kind\":42}", id="content-length"),
-    pytest.param(CHUNKED + chunked(b'{"kind"', b":42}"), id="chunked"),
-    pytest.param(CHUNKED + chunked(b"{}", trailers=b"A: 1\r\nB: 2\r\n"), id="trailers"),
-    pytest.param(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", id="get"),
-])
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        pytest.param(POST + b'Content-Length: 11\r\n\r\n{"kind":42}', id="content-length"),
+        pytest.param(CHUNKED + chunked(b'{"kind"', b":42}"), id="chunked"),
+        pytest.param(CHUNKED + chunked(b"{}", trailers=b"A: 1\r\nB: 2\r\n"), id="trailers"),
+        pytest.param(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", id="get"),
+    ],
+)
 def test_every_proper_prefix_waits_and_the_whole_request_is_handed_over(request_bytes):
     """Byte by byte, as the slowest client sends it: never handed over early, never left waiting at the end."""
     for end in range(len(request_bytes)):
@@ -121,8 +124,7 @@ def test_every_proper_prefix_waits_and_the_whole_request_is_handed_over(request_
 
 INCREMENTAL = {
     "many-small-chunks": CHUNKED + chunked(*[b"x"] * 60),
-    "chunks-with-extensions-and-trailers": CHUNKED + b""
-    + b"3;a=b\r\nabc\r\n2 ;c\r\nde\r\n0\r\nX-T: 1\r\n\r\n",
+    "chunks-with-extensions-and-trailers": CHUNKED + b"" + b"3;a=b\r\nabc\r\n2 ;c\r\nde\r\n0\r\nX-T: 1\r\n\r\n",
     "grows-over-the-limit": CHUNKED + chunked(*[b"y" * 100] * 11),
     "breaks-after-good-chunks": CHUNKED + b"1\r\na\r\n1\r\nb\r\nzz\r\n",
     "with-a-next-request": CHUNKED + chunked(b"{}", b"[]") + b"GET / HTTP/1.1\r\n",

@@ -8,12 +8,24 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import selectors
+import socket
+import time
+from concurrent.futures import Future
 
 import pytest
+from gunicorn import glogging
 from gunicorn.config import Config
 
 from service.api.security import SECURITY_HEADERS
-from service.serving.worker import BufferingThreadWorker, _request_timeout_response
+from service.serving.worker import (
+    RECV_BYTES,
+    BufferedConn,
+    BufferingThreadWorker,
+    _request_timeout_response,
+    _TimedSocket,
+)
 
 
 def config(**settings) -> Config:
@@ -27,11 +39,14 @@ def test_plain_http_1_1_is_accepted():
     BufferingThreadWorker.check_config(config(), logging.getLogger("test"))
 
 
-@pytest.mark.parametrize("settings", [
-    pytest.param({"certfile": __file__, "keyfile": __file__}, id="tls"),
-    pytest.param({"http2_cleartext": "prior-knowledge"}, id="h2c-prior-knowledge"),
-    pytest.param({"http2_cleartext": "upgrade"}, id="h2c-upgrade"),
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        pytest.param({"certfile": __file__, "keyfile": __file__}, id="tls"),
+        pytest.param({"http2_cleartext": "prior-knowledge"}, id="h2c-prior-knowledge"),
+        pytest.param({"http2_cleartext": "upgrade"}, id="h2c-upgrade"),
+    ],
+)
 def test_what_the_poller_cannot_read_is_refused_at_start_up(settings):
     with pytest.raises(SystemExit, match="FOOTPRINT_WORKER_CLASS=gthread"):
         BufferingThreadWorker.check_config(config(**settings), logging.getLogger("test"))
@@ -54,15 +69,6 @@ def test_the_408_answer_is_a_closing_problem_with_the_service_headers():
 
 
 # -- the poller side, driven by hand: real sockets, the worker's own callbacks, no threads ------------------------
-import os
-import selectors
-import socket
-import time
-from concurrent.futures import Future
-
-from gunicorn import glogging
-
-from service.serving.worker import RECV_BYTES, BufferedConn, _TimedSocket
 
 SMALL = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -264,12 +270,21 @@ def client_errors(reason: str) -> float:
     return REGISTRY.get_sample_value("genai_footprint_client_errors_total", {"reason": reason}) or 0.0
 
 
-@pytest.mark.parametrize("status,gunicorn_reason,title,slug,counted", [
-    pytest.param(431, "Request Header Fields Too Large", "Request Header Fields Too Large",
-                 "request-header-fields-too-large", 1, id="client-error"),
-    pytest.param(501, "Bad Request", "Not Implemented", "not-implemented", 1, id="gunicorn-reason-replaced"),
-    pytest.param(500, "Internal Server Error", "Internal Server Error", "internal-error", 0, id="server-error"),
-])
+@pytest.mark.parametrize(
+    ("status", "gunicorn_reason", "title", "slug", "counted"),
+    [
+        pytest.param(
+            431,
+            "Request Header Fields Too Large",
+            "Request Header Fields Too Large",
+            "request-header-fields-too-large",
+            1,
+            id="client-error",
+        ),
+        pytest.param(501, "Bad Request", "Not Implemented", "not-implemented", 1, id="gunicorn-reason-replaced"),
+        pytest.param(500, "Internal Server Error", "Internal Server Error", "internal-error", 0, id="server-error"),
+    ],
+)
 def test_gunicorn_error_answers_become_problems(status, gunicorn_reason, title, slug, counted):
     from service.observability.metrics import get_metrics
     from service.serving.worker import write_protocol_problem
@@ -296,21 +311,56 @@ def read_answer(client: socket.socket) -> tuple[str, dict]:
     return head.split(b"\r\n", 1)[0].decode(), json.loads(body)
 
 
-@pytest.mark.parametrize("request_bytes,status_line,reason,detail_part", [
-    pytest.param(post_head(2_000_000), "HTTP/1.1 413 Request Entity Too Large", "too_large", "limit of 1048576 bytes",
-                 id="content-length-over-the-limit"),
-    pytest.param(post_head(2_000_000)[:-2] + b"Expect: 100-continue\r\n\r\n", "HTTP/1.1 413 Request Entity Too Large",
-                 "too_large", "limit", id="over-the-limit-expecting-100-continue"),
-    pytest.param(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n{",
-                 "HTTP/1.1 413 Request Entity Too Large", "too_large", "limit", id="chunk-over-the-limit"),
-    pytest.param(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 400 Bad Request",
-                 "unparsable", "RFC 9112", id="chunk-size-not-hex"),
-    pytest.param(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\n{}", "HTTP/1.1 400 Bad Request",
-                 "unparsable", "RFC 9112", id="chunk-line-bare-lf"),
-    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 70_000,
-                 "HTTP/1.1 431 Request Header Fields Too Large", "unparsable", "65536 bytes", id="head-over-the-limit"),
-])
-def test_a_body_over_the_limit_or_badly_chunked_is_answered_by_the_poller(harness, request_bytes, status_line, reason, detail_part):
+@pytest.mark.parametrize(
+    ("request_bytes", "status_line", "reason", "detail_part"),
+    [
+        pytest.param(
+            post_head(2_000_000),
+            "HTTP/1.1 413 Request Entity Too Large",
+            "too_large",
+            "limit of 1048576 bytes",
+            id="content-length-over-the-limit",
+        ),
+        pytest.param(
+            post_head(2_000_000)[:-2] + b"Expect: 100-continue\r\n\r\n",
+            "HTTP/1.1 413 Request Entity Too Large",
+            "too_large",
+            "limit",
+            id="over-the-limit-expecting-100-continue",
+        ),
+        pytest.param(
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n{",
+            "HTTP/1.1 413 Request Entity Too Large",
+            "too_large",
+            "limit",
+            id="chunk-over-the-limit",
+        ),
+        pytest.param(
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "HTTP/1.1 400 Bad Request",
+            "unparsable",
+            "RFC 9112",
+            id="chunk-size-not-hex",
+        ),
+        pytest.param(
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\n{}",
+            "HTTP/1.1 400 Bad Request",
+            "unparsable",
+            "RFC 9112",
+            id="chunk-line-bare-lf",
+        ),
+        pytest.param(
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 70_000,
+            "HTTP/1.1 431 Request Header Fields Too Large",
+            "unparsable",
+            "65536 bytes",
+            id="head-over-the-limit",
+        ),
+    ],
+)
+def test_a_body_over_the_limit_or_badly_chunked_is_answered_by_the_poller(
+    harness, request_bytes, status_line, reason, detail_part
+):
     # Handed to a thread, these bodies were read there with blocking calls for as long as the client kept
     # trickling bytes: sixteen clients sending a byte every 2 s after a 2 MiB chunk size took the service down.
     before = client_errors(reason)

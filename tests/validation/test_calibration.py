@@ -15,7 +15,7 @@ def _h100_mfu(active_billion: float) -> float:
 
 
 @pytest.mark.parametrize(
-    "active_billion, gpu_hours, tokens",
+    ("active_billion", "gpu_hours", "tokens"),
     [(8, 1.46e6, 15e12), (405, 30.84e6, 15e12), (70, 7.0e6, 15e12)],
     ids=["llama31-8b", "llama31-405b", "llama31-70b"],
 )
@@ -43,10 +43,15 @@ def test_inference_power_rises_with_batch_from_unbatched_to_saturated():
 
 def test_fine_tuning_memory_sets_the_minimum_count(client):
     def count(method, accelerator):
-        body = client.post("/v1/estimates/fine-tuning", json={
-            "model": {"preset": "llama-1-65b"}, "method": method, "dataset_tokens_million": 10,
-            "hardware": {"accelerator": accelerator},
-        }).get_json()
+        body = client.post(
+            "/v1/estimates/fine-tuning",
+            json={
+                "model": {"preset": "llama-1-65b"},
+                "method": method,
+                "dataset_tokens_million": 10,
+                "hardware": {"accelerator": accelerator},
+            },
+        ).get_json()
         return body["memory"]["minimum_accelerators"]
 
     assert count("qlora", "nvidia-l40s") == 1  # Dettmers et al. 2023: 65B on one 48 GB GPU

@@ -88,16 +88,19 @@ def test_inference_targets(stats):
 def test_idle_capacity_matches_bloom_api_deployment(client):
     """BLOOM's API: 16 A100 (2 replicas x 8) for 18 days, 230,768 requests, 864-914 kWh measured (Luccioni et
     al. 2023, arXiv:2211.02001 §5, as restated in the project brief). Mostly idle: the idle power carries it."""
-    body = client.post("/v1/estimates/inference", json={
-        "model": {"preset": "bloom-176b"},
-        "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 8},
-        "requests": 230768,
-        "deployment": {"mode": "dedicated", "replicas": 2, "hours": 18 * 24},
-        "datacenter": {"pue": 1.0},
-        "include_embodied": False,
-    }).get_json()
+    body = client.post(
+        "/v1/estimates/inference",
+        json={
+            "model": {"preset": "bloom-176b"},
+            "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 8},
+            "requests": 230768,
+            "deployment": {"mode": "dedicated", "replicas": 2, "hours": 18 * 24},
+            "datacenter": {"pue": 1.0},
+            "include_embodied": False,
+        },
+    ).get_json()
     energy = body["energy_kwh"]
-    assert energy["low"] <= 864 and 914 <= energy["high"]
+    assert energy["low"] <= 864 and energy["high"] >= 914
     assert energy["value"] == pytest.approx(889, rel=0.3)
 
 
@@ -111,9 +114,15 @@ def test_dedicated_low_utilisation_costs_far_more_per_request(client):
         "include_embodied": False,
     }
     saturated = client.post("/v1/estimates/inference", json={**base, "requests": 100_000, "batch_size": 64}).get_json()
-    quiet = client.post("/v1/estimates/inference", json={
-        **base, "requests": 3600 * 24, "batch_size": 4, "deployment": {"mode": "dedicated", "hours": 24 * 30},
-    }).get_json()
+    quiet = client.post(
+        "/v1/estimates/inference",
+        json={
+            **base,
+            "requests": 3600 * 24,
+            "batch_size": 4,
+            "deployment": {"mode": "dedicated", "hours": 24 * 30},
+        },
+    ).get_json()
     ratio = quiet["per_request"]["energy_wh"]["value"] / saturated["per_request"]["energy_wh"]["value"]
     assert ratio > 10
 

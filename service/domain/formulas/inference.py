@@ -59,8 +59,10 @@ def decode_seconds_per_token(
     compute = active_parameters.scale(INFERENCE_FLOPS_PER_PARAMETER_TOKEN / peak_flops_per_second).divided_by(
         compute_efficiency
     )
-    memory = (weight_bytes_per_batch_member + kv_bytes_per_sequence).scale(1.0 / bandwidth_bytes_per_second).divided_by(
-        bandwidth_efficiency
+    memory = (
+        (weight_bytes_per_batch_member + kv_bytes_per_sequence)
+        .scale(1.0 / bandwidth_bytes_per_second)
+        .divided_by(bandwidth_efficiency)
     )
     return compute.maximum(memory)
 

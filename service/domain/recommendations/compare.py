@@ -33,7 +33,10 @@ def delta(first: Estimate, other: Estimate) -> dict[str, dict[str, float | None]
         a = getattr(first.footprint, metric).value
         b = getattr(other.footprint, metric).value
         percent = 100.0 * (b - a) / a if a > 0 else None
-        out[metric] = {"absolute": b - a, "percent": percent if percent is not None and math.isfinite(percent) else None}
+        out[metric] = {
+            "absolute": b - a,
+            "percent": percent if percent is not None and math.isfinite(percent) else None,
+        }
     return out
 
 

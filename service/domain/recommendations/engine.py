@@ -10,7 +10,8 @@ One generator per recommendation code, grouped by what they change: :mod:`.locat
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..assumptions import Ledger
 from ..errors import EstimationError, UnknownReferenceError
@@ -89,7 +90,11 @@ class Recommender:
         for i, code in enumerate(c.countries or ()):
             if code.upper() not in self.catalog.countries:
                 raise UnknownReferenceError(
-                    f"constraints.countries.{i}", "country", code, self.catalog.suggest("country", code), "ISO 3166-1 alpha-2"
+                    f"constraints.countries.{i}",
+                    "country",
+                    code,
+                    self.catalog.suggest("country", code),
+                    "ISO 3166-1 alpha-2",
                 )
         for i, entry in enumerate(c.regions or ()):
             provider, _, rid = entry.rpartition(":")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ...reference import Accelerator
 from ..defaults import BYTES_PER_PARAMETER, COMPUTE_PRECISION_FALLBACK
@@ -46,7 +47,9 @@ def efficient_hardware(run: RecommendationRun) -> None:
         count, fit_text = fit
         if count is None and run.request.hardware.instance_type is not None:
             count = run.baseline.accelerator_count  # instances become accelerators: keep the same number
-        if count is not None and (run.request.hardware.count is not None or run.request.hardware.instance_type is not None):
+        if count is not None and (
+            run.request.hardware.count is not None or run.request.hardware.instance_type is not None
+        ):
             hw["count"] = count
         if run.kind in ("training", "fine-tuning"):
             ratio = base_peak / new_peak
@@ -72,9 +75,16 @@ def efficient_hardware(run: RecommendationRun) -> None:
         "Energy per FLOP follows TDP x hours at the same utilisation; real utilisation differs between chips.",
     ]
     if run.request.hardware.power_w is not None:
-        tradeoffs.append("Your hardware.power_w applied to the old accelerator and is dropped; the new one uses its TDP-based default.")
-    if run.kind in ("training", "fine-tuning") and (run.request.accelerator_hours is not None or run.request.duration_hours is not None):
-        tradeoffs.append("Hours were scaled by the ratio of dense peaks at the same MFU: an approximation of the same work.")
+        tradeoffs.append(
+            "Your hardware.power_w applied to the old accelerator and is dropped; the new one uses its TDP-based "
+            "default."
+        )
+    if run.kind in ("training", "fine-tuning") and (
+        run.request.accelerator_hours is not None or run.request.duration_hours is not None
+    ):
+        tradeoffs.append(
+            "Hours were scaled by the ratio of dense peaks at the same MFU: an approximation of the same work."
+        )
     run.add(
         code,
         acc_id,
@@ -82,14 +92,18 @@ def efficient_hardware(run: RecommendationRun) -> None:
         (
             f"Among the accelerators that hold this workload at {precision} and have a published power figure, "
             f"{acc.name} has the lowest estimated emissions: energy {format_number(e.energy_kwh.value)} kWh instead of "
-            f"{format_number(b.energy_kwh.value)} kWh on {run.accelerator.name}, emissions {run.percent_lower(estimate)} lower "
+            f"{format_number(b.energy_kwh.value)} kWh on {run.accelerator.name}, emissions "
+            f"{run.percent_lower(estimate)} lower "
             f"(operational and embodied). {fit_text}"
         ),
         patch,
         estimate,
         tradeoffs,
         [S_AWS, S_GCP, S_AZURE, f"Accelerator figures: {acc.source}"],
-        [Alternative(a, ch, est.footprint.emissions_kgco2e, est.footprint.energy_kwh) for _, a, ch, est, _ in ranked[1 : 1 + MAX_ALTERNATIVES]],
+        [
+            Alternative(a, ch, est.footprint.emissions_kgco2e, est.footprint.energy_kwh)
+            for _, a, ch, est, _ in ranked[1 : 1 + MAX_ALTERNATIVES]
+        ],
     )
 
 
@@ -104,12 +118,16 @@ def _candidates(run: RecommendationRun, code: str) -> Iterable[Accelerator]:
         if acc.id == run.accelerator.id or acc.id in excluded or (allowed is not None and acc.id not in allowed):
             continue
         cloud = CLOUD_ONLY.get(acc.vendor.lower())
-        if cloud is not None and ((provider is not None and cloud != provider) or (provider is None and run.request.datacenter.country)):
+        if cloud is not None and (
+            (provider is not None and cloud != provider) or (provider is None and run.request.datacenter.country)
+        ):
             continue  # not available where the workload runs; greener_region covers moving
         if cloud is not None and allowed_providers is not None and cloud not in allowed_providers:
             continue
-        has_power = acc.tdp_w is not None or acc.measured_power_max_w is not None or (
-            run.kind == "training" and acc.measured_power_mean_w is not None
+        has_power = (
+            acc.tdp_w is not None
+            or acc.measured_power_max_w is not None
+            or (run.kind == "training" and acc.measured_power_mean_w is not None)
         )
         if not has_power:
             run.note(
@@ -122,7 +140,9 @@ def _candidates(run: RecommendationRun, code: str) -> Iterable[Accelerator]:
         yield acc
 
 
-def _fit(run: RecommendationRun, acc: Accelerator, model: ResolvedModel | None, precision: str) -> tuple[int | None, str] | None:
+def _fit(
+    run: RecommendationRun, acc: Accelerator, model: ResolvedModel | None, precision: str
+) -> tuple[int | None, str] | None:
     """Accelerator count the workload needs on ``acc`` and a sentence about it; None (noted) if it does not fit."""
     code = "efficient_hardware"
     if model is None:
@@ -131,9 +151,17 @@ def _fit(run: RecommendationRun, acc: Accelerator, model: ResolvedModel | None, 
         need = inference_memory_gb(model.parameters, BYTES_PER_PARAMETER[precision])
         per_replica = serving_accelerators(need, acc.memory_gb)
         if per_replica > MAX_ACCELERATORS_PER_REPLICA:
-            run.note(code, acc.id, f"{need:.0f} GB at {precision} needs {per_replica} x {acc.memory_gb:g} GB per replica (more than {MAX_ACCELERATORS_PER_REPLICA}).")
+            run.note(
+                code,
+                acc.id,
+                f"{need:.0f} GB at {precision} needs {per_replica} x {acc.memory_gb:g} GB per replica (more than "
+                f"{MAX_ACCELERATORS_PER_REPLICA}).",
+            )
             return None
-        return per_replica, f"Weights at {precision} need about {need:.0f} GB: {per_replica} x {acc.memory_gb:g} GB per replica."
+        return (
+            per_replica,
+            f"Weights at {precision} need about {need:.0f} GB: {per_replica} x {acc.memory_gb:g} GB per replica.",
+        )
     if run.kind == "fine-tuning":
         trainable = run.request.trainable_parameters_fraction
         if trainable is None:
@@ -146,7 +174,11 @@ def _fit(run: RecommendationRun, acc: Accelerator, model: ResolvedModel | None, 
     if run.kind == "training" and given:
         count = run.baseline.accelerator_count
         if minimum > count:
-            run.note(code, acc.id, f"{need:.0f} GB of training state needs {minimum} x {acc.memory_gb:g} GB; the job uses {count}.")
+            run.note(
+                code,
+                acc.id,
+                f"{need:.0f} GB of training state needs {minimum} x {acc.memory_gb:g} GB; the job uses {count}.",
+            )
             return None
         return count, f"The same {count} accelerators hold the {need:.0f} GB of training state."
     if run.kind == "training":

@@ -40,7 +40,9 @@ def smaller_model(run: RecommendationRun) -> None:
     ]
     if not candidates:
         return
-    candidates.sort(key=lambda m: (-m.parameters_billion, -(m.release_year or 0), -_common_prefix(m.id, preset.id), m.id))
+    candidates.sort(
+        key=lambda m: (-m.parameters_billion, -(m.release_year or 0), -_common_prefix(m.id, preset.id), m.id)
+    )
     precision = req.hardware.precision or "bf16"
     options = []
     for m in candidates:
@@ -59,7 +61,8 @@ def smaller_model(run: RecommendationRun) -> None:
         (
             f"{m.name} ({m.parameters_billion:g}B parameters) is the largest newer-or-same-generation model of the "
             f"{preset.family} family smaller than {preset.name} ({preset.parameters_billion:g}B). Compute per token "
-            f"and weights read per decoding step scale with parameters: emissions {run.percent_lower(estimate)} lower for the "
+            f"and weights read per decoding step scale with parameters: emissions {run.percent_lower(estimate)} lower "
+            f"for the "
             "same requests. Pick the smallest model that passes your own evaluation; smaller ones are listed."
         ),
         patch,
@@ -69,7 +72,10 @@ def smaller_model(run: RecommendationRun) -> None:
             "Distillation or fine-tuning of the smaller model may be needed to close the gap.",
         ],
         [S_LUCCIONI, S_AWS, S_GCP, S_AZURE],
-        [Alternative(o[0].id, o[1], o[2].footprint.emissions_kgco2e, o[2].footprint.energy_kwh) for o in options[1 : 1 + MAX_ALTERNATIVES]],
+        [
+            Alternative(o[0].id, o[1], o[2].footprint.emissions_kgco2e, o[2].footprint.energy_kwh)
+            for o in options[1 : 1 + MAX_ALTERNATIVES]
+        ],
     )
 
 
@@ -90,9 +96,11 @@ def shorter_prompts(run: RecommendationRun) -> None:
         f"-{PROMPT_REDUCTION:.0%}",
         f"Cut prompt length by {PROMPT_REDUCTION:.0%}",
         (
-            f"What-if: prompts of {shorter:g} instead of {tokens:g} input tokens (system prompt trimmed, fewer few-shot "
+            f"What-if: prompts of {shorter:g} instead of {tokens:g} input tokens (system prompt trimmed, fewer "
+            f"few-shot "
             "examples, shorter retrieved context, prompt caching of shared prefixes). Prefill compute and the KV cache "
-            f"shrink with the prompt: emissions {run.percent_lower(estimate)} lower. The {PROMPT_REDUCTION:.0%} cut is an "
+            f"shrink with the prompt: emissions {run.percent_lower(estimate)} lower. The {PROMPT_REDUCTION:.0%} cut is "
+            f"an "
             "illustration, not a measured result for your prompts."
         ),
         patch,
@@ -125,7 +133,10 @@ def quantization(run: RecommendationRun) -> None:
     kind_text = {
         "fp8": f"{run.accelerator.name} has an fp8 tensor peak, so weights and matrix products move to fp8",
         "int8": f"{run.accelerator.name} has no fp8 peak but an int8 peak: int8 weights and activations",
-        "int4": f"{run.accelerator.name} has neither an fp8 nor an int8 peak: 4-bit weight-only quantization (compute stays 16-bit)",
+        "int4": (
+            f"{run.accelerator.name} has neither an fp8 nor an int8 peak: 4-bit weight-only quantization (compute "
+            f"stays 16-bit)"
+        ),
     }[target]
     base_min = run.baseline.extra["serving"]["minimum_accelerators_per_replica"]
     new_min = estimate.extra["serving"]["minimum_accelerators_per_replica"]
@@ -134,8 +145,10 @@ def quantization(run: RecommendationRun) -> None:
         target,
         f"Quantize from {precision} to {target}",
         (
-            f"{kind_text}. Bytes per weight fall from {BYTES_PER_PARAMETER[precision]:g} to {BYTES_PER_PARAMETER[target]:g}: "
-            f"memory-bound decoding reads fewer bytes and the minimum accelerators per replica go from {base_min} to {new_min}. "
+            f"{kind_text}. Bytes per weight fall from {BYTES_PER_PARAMETER[precision]:g} to "
+            f"{BYTES_PER_PARAMETER[target]:g}: "
+            f"memory-bound decoding reads fewer bytes and the minimum accelerators per replica go from {base_min} to "
+            f"{new_min}. "
             f"Emissions {run.percent_lower(estimate)} lower."
         ),
         patch,
@@ -163,7 +176,8 @@ def larger_batch(run: RecommendationRun) -> None:
         f"batch={larger:g}",
         f"Decode {larger:g} sequences together instead of {batch:g}",
         (
-            "Decoding is memory-bandwidth-bound at small batches: each step reads all weights once for the whole batch. "
+            "Decoding is memory-bandwidth-bound at small batches: each step reads all weights once for the whole "
+            "batch. "
             f"Doubling the batch ({batch:g} -> {larger:g}, continuous batching in vLLM/TGI/TensorRT-LLM) spreads those "
             f"reads over more sequences: emissions {run.percent_lower(estimate)} lower."
         ),
@@ -192,7 +206,8 @@ def right_size_capacity(run: RecommendationRun) -> None:
     target = run.constraints.target_utilisation
     needed = max(1, math.ceil(replicas * utilisation / target - 1e-9))
     tradeoffs = [
-        f"Headroom for peaks: sized for a mean utilisation of {target:.0%} (constraints.target_utilisation); bursty traffic may need autoscaling.",
+        f"Headroom for peaks: sized for a mean utilisation of {target:.0%} (constraints.target_utilisation); bursty "
+        f"traffic may need autoscaling.",
     ]
     if needed < replicas:
         result = run.try_estimate(code, f"replicas={needed}", {"deployment": {"replicas": needed}})
@@ -203,8 +218,10 @@ def right_size_capacity(run: RecommendationRun) -> None:
                 f"replicas={needed}",
                 f"Run {needed} instead of {replicas} dedicated replicas",
                 (
-                    f"The {replicas} replicas are busy {utilisation:.1%} of the time; idle accelerators still draw power. "
-                    f"{needed} replica(s) carry the same demand at about {min(1.0, replicas * utilisation / needed):.0%} "
+                    f"The {replicas} replicas are busy {utilisation:.1%} of the time; idle accelerators still draw "
+                    f"power. "
+                    f"{needed} replica(s) carry the same demand at about "
+                    f"{min(1.0, replicas * utilisation / needed):.0%} "
                     f"utilisation: emissions {run.percent_lower(estimate)} lower."
                 ),
                 patch,
@@ -220,7 +237,8 @@ def right_size_capacity(run: RecommendationRun) -> None:
             "on_demand",
             "Serve on demand (scale to zero) instead of dedicated replicas",
             (
-                f"The dedicated replicas are busy {utilisation:.1%} of the time. A shared on-demand endpoint or autoscaling "
+                f"The dedicated replicas are busy {utilisation:.1%} of the time. A shared on-demand endpoint or "
+                f"autoscaling "
                 "to zero only runs for busy time, so no idle power is drawn for this workload: emissions "
                 f"{run.percent_lower(estimate)} lower (an upper bound on what scaling to demand can save)."
             ),
@@ -244,8 +262,10 @@ def _serving_count_patch(run: RecommendationRun, parameters: float, precision: s
     if hw.instance_type is not None:
         per = run.catalog.instances[hw.instance_type.lower()].accelerator_count
         per_replica = per * math.ceil(per_replica / per)
-    current = run.baseline.accelerator_count if run.request.deployment.mode == "on_demand" else (
-        run.baseline.extra["serving"]["accelerators_per_replica"]
+    current = (
+        run.baseline.accelerator_count
+        if run.request.deployment.mode == "on_demand"
+        else (run.baseline.extra["serving"]["accelerators_per_replica"])
     )
     if per_replica >= current:
         return {}
@@ -254,7 +274,7 @@ def _serving_count_patch(run: RecommendationRun, parameters: float, precision: s
 
 def _common_prefix(a: str, b: str) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1

@@ -43,7 +43,12 @@ def greener_region(run: RecommendationRun) -> None:
     here = (dc.provider, (dc.region or "").lower())
     ranked: list[tuple[float, str, str, dict[str, Any], Estimate]] = []
     for provider, rid in regions:
-        if (provider, rid) == here and dc.carbon_intensity_gco2e_per_kwh is None and dc.pue is None and dc.wue_l_per_kwh is None:
+        if (
+            (provider, rid) == here
+            and dc.carbon_intensity_gco2e_per_kwh is None
+            and dc.pue is None
+            and dc.wue_l_per_kwh is None
+        ):
             continue
         patch = {
             "datacenter": {
@@ -64,7 +69,11 @@ def greener_region(run: RecommendationRun) -> None:
     ranked.sort(key=lambda t: (t[0], t[1], t[2]))
     _, provider, rid, patch, estimate = ranked[0]
     region = run.catalog.regions[(provider, rid)]
-    where = f"{dc.provider}:{dc.region}" if dc.region else (f"country {dc.country}" if dc.country else "an unspecified location")
+    where = (
+        f"{dc.provider}:{dc.region}"
+        if dc.region
+        else (f"country {dc.country}" if dc.country else "an unspecified location")
+    )
     alternatives = [
         Alternative(f"{p}:{r}", ch, e.footprint.emissions_kgco2e, e.footprint.energy_kwh)
         for _, p, r, ch, e in ranked[1 : 1 + MAX_ALTERNATIVES]
@@ -82,17 +91,25 @@ def greener_region(run: RecommendationRun) -> None:
         f"{provider}:{rid}",
         f"Run in {region.name} ({provider}:{rid})",
         (
-            f"Of {len(regions)} allowed regions, {provider}:{rid} ({region.name}, grid {region.grid_ci_gco2e_per_kwh:g} "
+            f"Of {len(regions)} allowed regions, {provider}:{rid} ({region.name}, grid "
+            f"{region.grid_ci_gco2e_per_kwh:g} "
             f"gCO2e/kWh, zone {region.grid_zone}) gives the lowest emissions for this workload: "
             f"{format_number(estimate.footprint.emissions_kgco2e.value)} kgCO2e instead of "
-            f"{format_number(run.baseline.footprint.emissions_kgco2e.value)} in {where} ({run.percent_lower(estimate)} less). Energy "
+            f"{format_number(run.baseline.footprint.emissions_kgco2e.value)} in {where} ({run.percent_lower(estimate)} "
+            f"less). Energy "
             "changes only through the site's PUE; the saving comes from the grid. Every region was ranked with the "
             "same estimate; the next ones are listed under alternatives."
         ),
         patch,
         estimate,
         tradeoffs,
-        [S_AWS, S_GCP, S_AZURE, S_DODGE, "Grid intensity: Electricity Maps annual averages shipped in the catalog (GET /v1/regions)"],
+        [
+            S_AWS,
+            S_GCP,
+            S_AZURE,
+            S_DODGE,
+            "Grid intensity: Electricity Maps annual averages shipped in the catalog (GET /v1/regions)",
+        ],
         alternatives,
     )
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ..assumptions import Ledger
 from ..errors import EstimationError
@@ -110,7 +111,11 @@ class RecommendationRun:
         if limit is not None and self.kind == "inference":
             busy = estimate.extra["serving"]["busy_seconds_per_request"].value
             if busy > limit:
-                self.note(code, subject, f"busy time per request {busy:.3g} s exceeds max_latency_seconds_per_request {limit:g} s")
+                self.note(
+                    code,
+                    subject,
+                    f"busy time per request {busy:.3g} s exceeds max_latency_seconds_per_request {limit:g} s",
+                )
                 return None
         return patch, estimate
 

@@ -82,9 +82,12 @@ def parameter_efficient_fine_tuning(run: RecommendationRun) -> None:
             run.note(
                 code,
                 method,
-                f"{label} would need about {new_memory['required_gb']:.0f} GB (minimum {new_memory['minimum_accelerators']} "
-                f"x {run.accelerator.memory_gb:g} GB instead of {base_memory['minimum_accelerators']}) but emits no less "
-                f"here ({format_number(emissions_kg(estimate))} vs {format_number(emissions_kg(run.baseline))} kgCO2e): its extra compute (recomputed "
+                f"{label} would need about {new_memory['required_gb']:.0f} GB (minimum "
+                f"{new_memory['minimum_accelerators']} "
+                f"x {run.accelerator.memory_gb:g} GB instead of {base_memory['minimum_accelerators']}) but emits no "
+                f"less "
+                f"here ({format_number(emissions_kg(estimate))} vs {format_number(emissions_kg(run.baseline))} "
+                f"kgCO2e): its extra compute (recomputed "
                 "activations, de-quantisation, lower MFU) outweighs the saved weight gradients.",
             )
             continue
@@ -98,13 +101,17 @@ def parameter_efficient_fine_tuning(run: RecommendationRun) -> None:
             "The trainable fraction uses the method's default range (rank and target modules change it).",
         ]
         if method == "qlora":
-            tradeoffs.append("QLoRA recomputes activations (gradient checkpointing) and de-quantises 4-bit weights: slower per token.")
+            tradeoffs.append(
+                "QLoRA recomputes activations (gradient checkpointing) and de-quantises 4-bit weights: slower per "
+                "token."
+            )
         run.add(
             code,
             method,
             f"Fine-tune with {label} instead of full fine-tuning",
             (
-                f"{label} freezes the base weights and trains small low-rank adapters, so weight gradients and optimiser "
+                f"{label} freezes the base weights and trains small low-rank adapters, so weight gradients and "
+                f"optimiser "
                 f"state exist only for the adapters and the backward pass skips the frozen weights' gradients. "
                 f"{memory_text} Emissions fall {run.percent_lower(estimate)} for the same dataset and epochs."
             ),
@@ -119,7 +126,11 @@ def retrieval_instead_of_fine_tuning(run: RecommendationRun) -> None:
     code = "retrieval_instead_of_fine_tuning"
     rag = run.rag_comparison
     if rag is None:
-        run.note(code, "rag_comparison", "Give rag_comparison.expected_requests to compare RAG on the base model with fine-tuning.")
+        run.note(
+            code,
+            "rag_comparison",
+            "Give rag_comparison.expected_requests to compare RAG on the base model with fine-tuning.",
+        )
         return
     req: FineTuningRequest = run.request
     hardware = rag.hardware or HardwareSpec(accelerator=run.baseline.accelerator_id)
@@ -146,7 +157,11 @@ def retrieval_instead_of_fine_tuning(run: RecommendationRun) -> None:
         rag_fixed = run.estimator.inference(apply_patch(with_rag, {"requests": 0.0})).footprint.emissions_kgco2e.value
     except EstimationError as error:
         # A hardware figure the caller's rag_comparison.hardware lacks (no published power, say) is named there.
-        field = f"rag_comparison.{error.field}" if rag.hardware is not None and error.field.startswith("hardware") else error.field
+        field = (
+            f"rag_comparison.{error.field}"
+            if rag.hardware is not None and error.field.startswith("hardware")
+            else error.field
+        )
         run.note(code, "rag_comparison", f"{field}: {error.message}")
         return
     n = rag.expected_requests
@@ -154,10 +169,8 @@ def retrieval_instead_of_fine_tuning(run: RecommendationRun) -> None:
     serve_ft_kg = serve_ft.footprint.emissions_kgco2e.value
     serve_rag_kg = serve_rag.footprint.emissions_kgco2e.value
     extra_per_request = (serve_rag_kg - rag_fixed - serve_ft_kg) / n
-    if extra_per_request > 0:
-        break_even = max(0.0, (ft_kg - rag_fixed) / extra_per_request)
-    else:
-        break_even = None  # RAG costs no more per request: cheaper at any volume if its fixed cost is lower
+    # RAG costing no more per request has no break-even: it is cheaper at any volume if its fixed cost is lower.
+    break_even = max(0.0, (ft_kg - rag_fixed) / extra_per_request) if extra_per_request > 0 else None
     comparison = {
         "expected_requests": n,
         "fine_tuning_kgco2e": ft_kg,
@@ -167,7 +180,8 @@ def retrieval_instead_of_fine_tuning(run: RecommendationRun) -> None:
         "break_even_requests": break_even,
     }
     be_text = (
-        f"Break-even: RAG stays cheaper below about {format_number(break_even)} requests" if break_even is not None
+        f"Break-even: RAG stays cheaper below about {format_number(break_even)} requests"
+        if break_even is not None
         else "RAG adds no per-request cost here"
     )
     total = run.baseline.footprint
@@ -190,8 +204,10 @@ def retrieval_instead_of_fine_tuning(run: RecommendationRun) -> None:
             variant="rag",
             title="Use retrieval-augmented generation on the base model instead of fine-tuning",
             rationale=(
-                f"For {format_number(n)} requests, fine-tuning ({format_number(ft_kg)} kgCO2e) plus serving the fine-tuned model "
-                f"({format_number(serve_ft_kg)}) emits {format_number(ft_path_emissions.value)} kgCO2e; serving the base model with "
+                f"For {format_number(n)} requests, fine-tuning ({format_number(ft_kg)} kgCO2e) plus serving the "
+                f"fine-tuned model "
+                f"({format_number(serve_ft_kg)}) emits {format_number(ft_path_emissions.value)} kgCO2e; serving the "
+                f"base model with "
                 f"{rag.retrieved_tokens_per_request:g} retrieved tokens per prompt emits {format_number(serve_rag_kg)} "
                 f"({savings.emissions_percent:.0f}% less). {be_text}. Savings compare both whole paths (fine-tune + "
                 "serve vs. RAG serving), so they are not relative to the fine-tuning baseline alone."
