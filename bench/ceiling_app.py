@@ -21,8 +21,8 @@ from typing import Any
 from flask import Flask
 
 from service import create_app as create_service
+from service.domain.estimate import Estimate
 from service.domain.estimator import Estimator
-from service.domain.footprint import Estimate
 
 ESTIMATOR_KEY = "footprint.estimator"
 

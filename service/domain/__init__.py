@@ -1,8 +1,8 @@
 """Pure estimation: no Flask, no marshmallow. Depends only on ``service.reference``."""
 
 from .errors import EstimationError, MissingReferenceFigureError, UnderdeterminedError, UnknownReferenceError
+from .estimate import Estimate
 from .estimator import Estimator
-from .footprint import Estimate
 from .ranges import Range
 
 __all__ = [

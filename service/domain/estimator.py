@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..reference import Catalog
+from .estimate import Estimate
 from .fine_tuning import estimate_fine_tuning
-from .footprint import Estimate
 from .inference import estimate_inference
 from .inputs import FineTuningRequest, InferenceRequest, TrainingRequest
 from .site import build_site_defaults

@@ -8,7 +8,8 @@ from ..reference import Catalog
 from .assumptions import DEFAULT, DERIVED, INPUT, Ledger
 from .defaults import MFU_FINE_TUNING, MFU_QLORA, TRAINING_POWER_FRACTION_OF_TDP, Default
 from .errors import UnderdeterminedError
-from .footprint import Estimate, footprint
+from .estimate import Estimate, MemoryFigures
+from .footprint import footprint
 from .formulas.compute import accelerator_hours_from_flops, fine_tuning_flops, frozen_base_flops_per_parameter_token
 from .formulas.energy import accelerator_energy_kwh
 from .formulas.memory import GB, minimum_accelerators
@@ -231,12 +232,10 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
         duration_hours=per_run.scale(1.0 / count),
         ledger=ledger,
         data_version=catalog.data_version,
-        extra={
-            "memory": {
-                "required_gb": required_gb,
-                "minimum_accelerators": minimum,
-                "accelerator_memory_gb": hardware.accelerator.memory_gb,
-                "trainable_parameters": model.parameters * trainable.value,
-            }
-        },
+        memory=MemoryFigures(
+            required_gb=required_gb,
+            minimum_accelerators=minimum,
+            accelerator_memory_gb=hardware.accelerator.memory_gb,
+            trainable_parameters=model.parameters * trainable.value,
+        ),
     )

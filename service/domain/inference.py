@@ -23,7 +23,8 @@ from .defaults import (
     Default,
 )
 from .errors import EstimationError
-from .footprint import Estimate, footprint
+from .estimate import Estimate, PerRequestFigures, RagIndexFigures, ServingFigures
+from .footprint import footprint
 from .formulas.compute import SECONDS_PER_HOUR, forward_flops
 from .formulas.energy import accelerator_energy_kwh
 from .formulas.inference import (
@@ -156,15 +157,8 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
     active_power = accelerator_power_w(accelerator, request.hardware.power_w, serving_fraction, ledger)
 
     deployment = request.deployment
-    serving = {
-        "mode": deployment.mode,
-        "accelerators_per_replica": per_replica,
-        "minimum_accelerators_per_replica": minimum,
-        "memory_required_gb": required_gb,
-        "busy_seconds_per_request": busy_seconds,
-        "prefill_seconds_per_request": prefill,
-        "decode_seconds_per_token": per_token,
-    }
+    replicas_kept: int | None = None
+    utilisation: float | None = None
     if deployment.mode == "dedicated":
         replicas = deployment.replicas
         hours = deployment.hours
@@ -188,8 +182,8 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
         )
         accelerator_hours = provisioned.maximum(busy_accelerator_hours)
         duration = Range.exact(hours)
-        serving["replicas"] = replicas
-        serving["utilisation"] = busy_accelerator_hours.value / provisioned.value
+        replicas_kept = replicas
+        utilisation = busy_accelerator_hours.value / provisioned.value
     else:
         accelerators_kwh = accelerator_energy_kwh(busy_accelerator_hours, active_power)
         accelerator_hours = busy_accelerator_hours
@@ -203,19 +197,30 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
     site = resolve_site(catalog, site_defaults, request.datacenter, ledger)
     result = footprint(accelerators_kwh, accelerator_hours, hardware.host_overhead_fraction, site, embodied_rate)
 
-    extra: dict[str, dict] = {"serving": serving}
+    serving = ServingFigures(
+        mode=deployment.mode,
+        accelerators_per_replica=per_replica,
+        minimum_accelerators_per_replica=minimum,
+        memory_required_gb=required_gb,
+        busy_seconds_per_request=busy_seconds,
+        prefill_seconds_per_request=prefill,
+        decode_seconds_per_token=per_token,
+        replicas=replicas_kept,
+        utilisation=utilisation,
+    )
     if requests > 0:
-        share = 1.0 / requests
-        extra["per_request"] = {
-            "energy_wh": result.energy_kwh.scale(1000.0 * share),
-            "emissions_gco2e": result.emissions_kgco2e.scale(1000.0 * share),
-            "water_ml": result.water_l.scale(1000.0 * share),
-        }
+        share = 1000.0 / requests
+        per_request = PerRequestFigures(
+            energy_wh=result.energy_kwh.scale(share),
+            emissions_gco2e=result.emissions_kgco2e.scale(share),
+            water_ml=result.water_l.scale(share),
+        )
     else:
-        extra["per_request"] = {"energy_wh": None, "emissions_gco2e": None, "water_ml": None}
+        per_request = PerRequestFigures(None, None, None)
         ledger.warn("no-requests", "requests is 0: per-request figures are undefined.")
+    rag_index = None
     if rag is not None and index_flops.value > 0:
-        extra["rag"] = {"index_flops": index_flops, "index_accelerator_hours": index_accelerator_hours}
+        rag_index = RagIndexFigures(index_flops=index_flops, index_accelerator_hours=index_accelerator_hours)
 
     return Estimate(
         kind="inference",
@@ -227,7 +232,9 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
         duration_hours=duration,
         ledger=ledger,
         data_version=catalog.data_version,
-        extra=extra,
+        serving=serving,
+        per_request=per_request,
+        rag=rag_index,
     )
 
 

@@ -14,7 +14,8 @@ from .defaults import (
     TRAINING_POWER_FRACTION_OF_TDP,
 )
 from .errors import UnderdeterminedError
-from .footprint import Estimate, footprint
+from .estimate import Estimate
+from .footprint import footprint
 from .formulas.compute import accelerator_hours_from_flops, size_adjusted_mfu, training_flops
 from .formulas.energy import accelerator_energy_kwh
 from .hardware import (

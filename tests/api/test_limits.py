@@ -270,18 +270,17 @@ def test_a_non_finite_figure_in_an_answer_is_a_422(client, monkeypatch):
 
 def test_non_range_figures_are_checked_where_they_are_made():
     from service.domain.assumptions import Ledger
-    from service.domain.footprint import _plain
+    from service.domain.estimate import MemoryFigures, ServingFigures
     from service.domain.ranges import NonFiniteFigureError
 
     with pytest.raises(NonFiniteFigureError):
         Ledger().assume("flops", math.inf, "FLOPs", "derived", "test")
     with pytest.raises(NonFiniteFigureError):
-        _plain(math.nan)
-    assert (
-        _plain(1.5) == 1.5
-        and _plain(None) is None
-        and _plain(Range(2.0, 1.0, 3.0)) == {"value": 2.0, "low": 1.0, "high": 3.0}
-    )
+        MemoryFigures(math.nan, 1, 80.0, 1e9)
+    one = Range.exact(1.0)
+    with pytest.raises(NonFiniteFigureError):
+        ServingFigures("dedicated", 1, 1, 16.0, one, one, one, replicas=1, utilisation=math.inf)
+    assert MemoryFigures(1.5, 1, 80.0, 1e9).as_dict()["required_gb"] == 1.5
 
 
 def test_non_finite_error_classifier():

@@ -177,7 +177,7 @@ def test_fine_tuning_memory_sets_minimum_accelerators(estimator, preset, method,
             hardware=HardwareSpec(accelerator=accelerator),
         )
     )
-    assert estimate.extra["memory"]["minimum_accelerators"] == expected_minimum
+    assert estimate.memory.minimum_accelerators == expected_minimum
     assert estimate.accelerator_count == expected_minimum
 
 
@@ -207,7 +207,7 @@ def test_inference_defaults_count_to_fit_memory(estimator):
             requests=1000,
         )
     )
-    assert estimate.extra["serving"]["accelerators_per_replica"] == 4  # 168 GB -> 3 -> power of two 4
+    assert estimate.serving.accelerators_per_replica == 4  # 168 GB -> 3 -> power of two 4
 
 
 def test_dedicated_low_utilisation_costs_more_per_request(estimator):
@@ -218,8 +218,8 @@ def test_dedicated_low_utilisation_costs_more_per_request(estimator):
             model=model, hardware=hw, requests=1000, deployment=DeploymentSpec(mode="dedicated", replicas=2, hours=24)
         )
     )
-    assert idle_heavy.extra["per_request"]["energy_wh"].value > 10 * on_demand.extra["per_request"]["energy_wh"].value
-    assert idle_heavy.extra["serving"]["utilisation"] < 0.01
+    assert idle_heavy.per_request.energy_wh.value > 10 * on_demand.per_request.energy_wh.value
+    assert idle_heavy.serving.utilisation < 0.01
 
 
 def test_dedicated_capacity_exceeded_warns(estimator):

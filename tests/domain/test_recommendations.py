@@ -190,9 +190,9 @@ def test_efficient_hardware_fits_memory_and_names_unrankable_accelerators(recomm
     result = recommender.recommend("inference", _inference())
     rec = _one(result, "efficient_hardware")
     accelerator = estimator.catalog.accelerators[rec.variant]
-    serving = rec.estimate.extra["serving"]
-    assert serving["accelerators_per_replica"] >= serving["minimum_accelerators_per_replica"]
-    assert serving["memory_required_gb"] <= serving["accelerators_per_replica"] * accelerator.memory_gb
+    serving = rec.estimate.serving
+    assert serving.accelerators_per_replica >= serving.minimum_accelerators_per_replica
+    assert serving.memory_required_gb <= serving.accelerators_per_replica * accelerator.memory_gb
     noted = {n.subject: n.reason for n in result.notes if n.code == "efficient_hardware"}
     assert "cannot be ranked on energy" in noted["aws-trainium2"]
     assert "nvidia-t4" in noted  # 168 GB of weights would need 16 T4s per replica
@@ -230,15 +230,15 @@ def test_efficient_hardware_for_training_scales_given_hours_by_peak(recommender,
 
 def test_peft_saves_and_lowers_minimum_accelerators(recommender):
     result = recommender.recommend("fine-tuning", _full_fine_tune())
-    base_memory = result.baseline.extra["memory"]
-    assert base_memory["minimum_accelerators"] == 3  # 8B x 16 bytes x 1.2 = 154 GB over 90% of 80 GB
+    base_memory = result.baseline.memory
+    assert base_memory.minimum_accelerators == 3  # 8B x 16 bytes x 1.2 = 154 GB over 90% of 80 GB
     rec = _one(result, "parameter_efficient_fine_tuning", "lora")
-    memory = rec.estimate.extra["memory"]
-    assert memory["required_gb"] < base_memory["required_gb"] / 5
-    assert memory["minimum_accelerators"] == 1
+    memory = rec.estimate.memory
+    assert memory.required_gb < base_memory.required_gb / 5
+    assert memory.minimum_accelerators == 1
     assert rec.change == {"method": "lora", "hardware": {"count": 1}}
     assert rec.savings.emissions_percent > 20
-    assert f"minimum accelerators {base_memory['minimum_accelerators']} -> 1" in rec.rationale
+    assert f"minimum accelerators {base_memory.minimum_accelerators} -> 1" in rec.rationale
     # QLoRA needs even less memory but more compute per token (recomputation, lower MFU): on the same
     # accelerator it saves no emissions, so it is not proposed, and the note says why.
     assert not _by(result, "parameter_efficient_fine_tuning") or all(
@@ -304,7 +304,7 @@ def test_quantization_picks_the_format_the_accelerator_supports(recommender):
         recommender.recommend("inference", _inference(hardware=HardwareSpec(accelerator=H100, count=4))), "quantization"
     )
     assert h100.change == {"hardware": {"precision": "fp8", "count": 2}}
-    assert h100.estimate.extra["serving"]["minimum_accelerators_per_replica"] == 2
+    assert h100.estimate.serving.minimum_accelerators_per_replica == 2
     small = _inference(model=ModelSpec(preset="llama-3.1-8b"))
     a100 = _one(
         recommender.recommend("inference", replace(small, hardware=HardwareSpec(accelerator=A100))), "quantization"
@@ -327,7 +327,7 @@ def test_larger_batch_and_latency_ceiling(recommender):
     request = _inference(batch_size=8)
     rec = _one(recommender.recommend("inference", request), "larger_batch")
     assert rec.change == {"batch_size": 16.0}
-    busy = rec.estimate.extra["serving"]["busy_seconds_per_request"].value
+    busy = rec.estimate.serving.busy_seconds_per_request.value
     tight = recommender.recommend("inference", request, Constraints(max_latency_seconds_per_request=busy * 0.5))
     assert not _by(tight, "larger_batch")
     assert any(n.code == "larger_batch" and "max_latency" in n.reason for n in tight.notes)
@@ -340,7 +340,7 @@ def test_right_size_capacity_for_idle_dedicated_replicas(recommender):
         deployment=DeploymentSpec(mode="dedicated", replicas=4, hours=720),
     )
     result = recommender.recommend("inference", request)
-    utilisation = result.baseline.extra["serving"]["utilisation"]
+    utilisation = result.baseline.serving.utilisation
     assert utilisation < 0.15
     fewer = _one(result, "right_size_capacity", "replicas=1")
     assert fewer.change == {"deployment": {"replicas": 1}}

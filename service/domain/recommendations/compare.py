@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..footprint import Estimate
+from ..estimate import Estimate
 
 MAX_SCENARIOS = 20
 

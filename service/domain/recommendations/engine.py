@@ -15,8 +15,8 @@ from typing import Any
 
 from ..assumptions import Ledger
 from ..errors import EstimationError, UnknownReferenceError
+from ..estimate import Estimate
 from ..estimator import Estimator
-from ..footprint import Estimate
 from ..hardware import resolve_hardware
 from .hardware import efficient_hardware
 from .inference import larger_batch, quantization, right_size_capacity, shorter_prompts, smaller_model

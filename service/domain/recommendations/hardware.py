@@ -7,8 +7,8 @@ from typing import Any
 
 from ...reference import Accelerator
 from ..defaults import BYTES_PER_PARAMETER, COMPUTE_PRECISION_FALLBACK
+from ..estimate import Estimate
 from ..fine_tuning import METHOD_PROFILES, fine_tuning_memory_gb
-from ..footprint import Estimate
 from ..formulas.memory import inference_memory_gb, minimum_accelerators, serving_accelerators
 from ..hardware import ResolvedModel
 from .model import Alternative

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from ..defaults import BATCH_SIZE, BYTES_PER_PARAMETER, INPUT_TOKENS_PER_REQUEST
+from ..estimate import Estimate, ServingFigures
 from ..formulas.memory import inference_memory_gb, serving_accelerators
 from ..inputs import InferenceRequest
 from .model import Alternative
@@ -138,8 +139,8 @@ def quantization(run: RecommendationRun) -> None:
             f"stays 16-bit)"
         ),
     }[target]
-    base_min = run.baseline.extra["serving"]["minimum_accelerators_per_replica"]
-    new_min = estimate.extra["serving"]["minimum_accelerators_per_replica"]
+    base_min = _serving(run.baseline).minimum_accelerators_per_replica
+    new_min = _serving(estimate).minimum_accelerators_per_replica
     run.add(
         code,
         target,
@@ -197,8 +198,9 @@ def right_size_capacity(run: RecommendationRun) -> None:
     req: InferenceRequest = run.request
     if req.deployment.mode != "dedicated":
         return
-    serving = run.baseline.extra["serving"]
-    utilisation = serving["utilisation"]
+    utilisation = _serving(run.baseline).utilisation
+    if utilisation is None:  # dedicated estimates always carry it
+        return
     replicas = req.deployment.replicas
     if utilisation >= 1.0:
         run.note(code, "deployment", "The replicas are already saturated (capacity-exceeded).")
@@ -265,7 +267,7 @@ def _serving_count_patch(run: RecommendationRun, parameters: float, precision: s
     current = (
         run.baseline.accelerator_count
         if run.request.deployment.mode == "on_demand"
-        else (run.baseline.extra["serving"]["accelerators_per_replica"])
+        else _serving(run.baseline).accelerators_per_replica
     )
     if per_replica >= current:
         return {}
@@ -279,3 +281,10 @@ def _common_prefix(a: str, b: str) -> int:
             break
         n += 1
     return n
+
+
+def _serving(estimate: Estimate) -> ServingFigures:
+    """The serving figures every inference estimate carries."""
+    if estimate.serving is None:
+        raise ValueError(f"a {estimate.kind} estimate has no serving figures")
+    return estimate.serving

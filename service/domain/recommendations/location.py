@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..footprint import Estimate
+from ..estimate import Estimate
 from .model import Alternative
 from .run import CLOUD_ONLY, MAX_ALTERNATIVES, RecommendationRun, format_number
 from .sources import S_AWS, S_AZURE, S_DODGE, S_GCP

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..footprint import Estimate
+from ..estimate import Estimate
 from ..inputs import HardwareSpec
 from ..ranges import Range
 

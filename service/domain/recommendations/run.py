@@ -8,8 +8,8 @@ from typing import Any
 
 from ..assumptions import Ledger
 from ..errors import EstimationError
+from ..estimate import Estimate
 from ..estimator import Estimator
-from ..footprint import Estimate
 from ..hardware import ResolvedModel, resolve_model
 from .model import Alternative, Constraints, Note, RagComparison, Recommendation, Savings
 from .patch import apply_patch, prune_patch
@@ -109,7 +109,7 @@ class RecommendationRun:
             return None
         limit = self.constraints.max_latency_seconds_per_request
         if limit is not None and self.kind == "inference":
-            busy = estimate.extra["serving"]["busy_seconds_per_request"].value
+            busy = estimate.serving.busy_seconds_per_request.value if estimate.serving else 0.0
             if busy > limit:
                 self.note(
                     code,

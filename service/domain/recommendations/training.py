@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from ..errors import EstimationError
+from ..estimate import Estimate, MemoryFigures
 from ..fine_tuning import METHOD_PROFILES, fine_tuning_memory_gb
 from ..formulas.memory import minimum_accelerators
 from ..inputs import FineTuningRequest, HardwareSpec, InferenceRequest, RagSpec
@@ -61,7 +62,7 @@ def parameter_efficient_fine_tuning(run: RecommendationRun) -> None:
         return
     model = run.model
     assert model is not None
-    base_memory = run.baseline.extra["memory"]
+    base_memory = _memory(run.baseline)
     for method in ("lora", "qlora"):
         if method == "qlora" and run.constraints.keep_precision:
             run.note(code, "qlora", "keep_precision: QLoRA stores the base weights in 4 bits.")
@@ -76,15 +77,15 @@ def parameter_efficient_fine_tuning(run: RecommendationRun) -> None:
         if result is None:
             continue
         patch, estimate = result
-        new_memory = estimate.extra["memory"]
+        new_memory = _memory(estimate)
         label = "LoRA" if method == "lora" else "QLoRA"
         if not saves(emissions_kg(run.baseline), emissions_kg(estimate)):
             run.note(
                 code,
                 method,
-                f"{label} would need about {new_memory['required_gb']:.0f} GB (minimum "
-                f"{new_memory['minimum_accelerators']} "
-                f"x {run.accelerator.memory_gb:g} GB instead of {base_memory['minimum_accelerators']}) but emits no "
+                f"{label} would need about {new_memory.required_gb:.0f} GB (minimum "
+                f"{new_memory.minimum_accelerators} "
+                f"x {run.accelerator.memory_gb:g} GB instead of {base_memory.minimum_accelerators}) but emits no "
                 f"less "
                 f"here ({format_number(emissions_kg(estimate))} vs {format_number(emissions_kg(run.baseline))} "
                 f"kgCO2e): its extra compute (recomputed "
@@ -92,8 +93,8 @@ def parameter_efficient_fine_tuning(run: RecommendationRun) -> None:
             )
             continue
         memory_text = (
-            f"Memory falls from about {base_memory['required_gb']:.0f} GB to {new_memory['required_gb']:.0f} GB: "
-            f"minimum accelerators {base_memory['minimum_accelerators']} -> {new_memory['minimum_accelerators']} "
+            f"Memory falls from about {base_memory.required_gb:.0f} GB to {new_memory.required_gb:.0f} GB: "
+            f"minimum accelerators {base_memory.minimum_accelerators} -> {new_memory.minimum_accelerators} "
             f"x {run.accelerator.memory_gb:g} GB."
         )
         tradeoffs = [
@@ -224,3 +225,10 @@ def retrieval_instead_of_fine_tuning(run: RecommendationRun) -> None:
             comparison=comparison,
         )
     )
+
+
+def _memory(estimate: Estimate) -> MemoryFigures:
+    """The memory figures every fine-tuning estimate carries."""
+    if estimate.memory is None:
+        raise ValueError(f"a {estimate.kind} estimate has no memory figures")
+    return estimate.memory
