@@ -13,6 +13,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from ..domain.defaults import METHODOLOGY_VERSION
+from ..domain.recommendations import CODES
 from ..schemas.batch import BatchRequestSchema
 from ..schemas.catalog import (
     AcceleratorListSchema,
@@ -357,9 +358,8 @@ def build_spec() -> APISpec:
     spec.path("/v1/estimates/batch", operations=batch)
     recommend = _estimate_operation(
         "Quantified recommendations: what would each change save?",
-        "Re-estimates the workload with each applicable change (greener_region, efficient_hardware, "
-        "parameter_efficient_fine_tuning, retrieval_instead_of_fine_tuning, smaller_model, shorter_prompts, "
-        "quantization, larger_batch, right_size_capacity, fewer_runs) within the constraints, and returns those that "
+        f"Re-estimates the workload with each applicable change ({', '.join(CODES)}) within the constraints, and "
+        "returns those that "
         "save emissions, largest saving first. Each change is a JSON merge patch of the workload; all savings come "
         "from this service's engine (evidence: engine). Errors inside workload carry paths starting with "
         "'workload.'. See docs/recommendations.md.",

@@ -4,10 +4,8 @@ Pure domain code: no Flask, no marshmallow. See docs/recommendations.md.
 """
 
 from .compare import MAX_SCENARIOS, ScenarioOutcome, compare, delta
-from .engine import Recommender
+from .engine import CODES, CODES_BY_KIND, Recommender
 from .model import (
-    CODES,
-    CODES_BY_KIND,
     DEFAULT_RETRIEVED_TOKENS,
     DEFAULT_TARGET_UTILISATION,
     ENGINE,

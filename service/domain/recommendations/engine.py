@@ -4,8 +4,9 @@ Changed requests are derived from the validated baseline with :func:`apply_patch
 never re-validated here, so ranking all 144 regions costs 144 estimator calls (~100 us each); the caller may
 pass ``refuse_change`` to keep out changes its own input bounds would refuse (the API does).
 
-One generator per recommendation code, grouped by what they change: :mod:`.location`, :mod:`.hardware`,
-:mod:`.training` and :mod:`.inference`. All share the per-request :class:`~.run.RecommendationRun`.
+One generator per recommendation code (declared with its code in :mod:`.registry`), grouped by what they
+change: :mod:`.location`, :mod:`.hardware`, :mod:`.training` and :mod:`.inference`. All share the
+per-request :class:`~.run.RecommendationRun`.
 """
 
 from __future__ import annotations
@@ -18,25 +19,22 @@ from ..errors import EstimationError, UnknownReferenceError
 from ..estimate import Estimate
 from ..estimator import Estimator
 from ..hardware import resolve_hardware
-from .hardware import efficient_hardware
-from .inference import larger_batch, quantization, right_size_capacity, shorter_prompts, smaller_model
-from .location import greener_region
-from .model import CODES_BY_KIND, Constraints, RagComparison, RecommendationResult
+from . import hardware, inference, location, training
+from .model import Constraints, RagComparison, RecommendationResult
+from .registry import REGISTRY
 from .run import RecommendationRun
-from .training import fewer_runs, parameter_efficient_fine_tuning, retrieval_instead_of_fine_tuning
 
-#: The candidate generator of each recommendation code; each kind runs its codes in CODES_BY_KIND order.
-GENERATORS: dict[str, Callable[[RecommendationRun], None]] = {
-    "greener_region": greener_region,
-    "efficient_hardware": efficient_hardware,
-    "fewer_runs": fewer_runs,
-    "parameter_efficient_fine_tuning": parameter_efficient_fine_tuning,
-    "retrieval_instead_of_fine_tuning": retrieval_instead_of_fine_tuning,
-    "smaller_model": smaller_model,
-    "shorter_prompts": shorter_prompts,
-    "quantization": quantization,
-    "larger_batch": larger_batch,
-    "right_size_capacity": right_size_capacity,
+#: The modules whose generators register themselves, in the order they run (location first: it is the
+#: cheapest saving to act on).
+GENERATOR_MODULES = (location, hardware, training, inference)
+
+_MODULE_ORDER = {module.__name__: i for i, module in enumerate(GENERATOR_MODULES)}
+#: Every recommendation code: by module in GENERATOR_MODULES order, then as declared within each module.
+CODES: tuple[str, ...] = tuple(sorted(REGISTRY, key=lambda code: _MODULE_ORDER[REGISTRY[code].generate.__module__]))
+#: The codes each workload kind can produce, in the order their generators run.
+CODES_BY_KIND: dict[str, tuple[str, ...]] = {
+    kind: tuple(code for code in CODES if kind in REGISTRY[code].kinds)
+    for kind in ("training", "fine-tuning", "inference")
 }
 
 
@@ -66,7 +64,7 @@ class Recommender:
             baseline = self.estimator.estimate(kind, request)
         run = RecommendationRun(self.estimator, kind, request, constraints, baseline, rag_comparison, refuse_change)
         for code in CODES_BY_KIND[kind]:
-            GENERATORS[code](run)
+            REGISTRY[code].generate(run)
         ranked = sorted(run.found, key=lambda r: (-r.savings.emissions_kgco2e.value, r.code, r.variant))
         return RecommendationResult(baseline=baseline, recommendations=ranked, notes=run.notes)
 

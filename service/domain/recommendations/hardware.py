@@ -12,6 +12,7 @@ from ..fine_tuning import METHOD_PROFILES, fine_tuning_memory_gb
 from ..formulas.memory import inference_memory_gb, minimum_accelerators, serving_accelerators
 from ..hardware import ResolvedModel
 from .model import Alternative
+from .registry import recommendation
 from .run import CLOUD_ONLY, MAX_ALTERNATIVES, RecommendationRun, format_number
 from .sources import S_AWS, S_AZURE, S_GCP
 
@@ -28,6 +29,7 @@ def peak_tflops(accelerator: Accelerator, precision: str) -> float | None:
     return None
 
 
+@recommendation("efficient_hardware", ("training", "fine-tuning", "inference"))
 def efficient_hardware(run: RecommendationRun) -> None:
     code = "efficient_hardware"
     precision = run.request.hardware.precision or "bf16"

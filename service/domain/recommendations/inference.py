@@ -10,6 +10,7 @@ from ..estimate import Estimate, ServingFigures
 from ..formulas.memory import inference_memory_gb, serving_accelerators
 from ..inputs import InferenceRequest
 from .model import Alternative
+from .registry import recommendation
 from .run import MAX_ALTERNATIVES, RecommendationRun
 from .sources import S_AWS, S_AZURE, S_FP8, S_GCP, S_LUCCIONI, S_MORRISON
 
@@ -19,6 +20,7 @@ PROMPT_REDUCTION = 0.3
 BATCH_FACTOR = 2.0
 
 
+@recommendation("smaller_model", ("inference",))
 def smaller_model(run: RecommendationRun) -> None:
     code = "smaller_model"
     if run.constraints.keep_model:
@@ -80,6 +82,7 @@ def smaller_model(run: RecommendationRun) -> None:
     )
 
 
+@recommendation("shorter_prompts", ("inference",))
 def shorter_prompts(run: RecommendationRun) -> None:
     req: InferenceRequest = run.request
     tokens = req.input_tokens_per_request
@@ -111,6 +114,7 @@ def shorter_prompts(run: RecommendationRun) -> None:
     )
 
 
+@recommendation("quantization", ("inference",))
 def quantization(run: RecommendationRun) -> None:
     code = "quantization"
     if run.constraints.keep_precision:
@@ -162,6 +166,7 @@ def quantization(run: RecommendationRun) -> None:
     )
 
 
+@recommendation("larger_batch", ("inference",))
 def larger_batch(run: RecommendationRun) -> None:
     req: InferenceRequest = run.request
     batch = req.batch_size if req.batch_size is not None else BATCH_SIZE.range.value
@@ -193,6 +198,7 @@ def larger_batch(run: RecommendationRun) -> None:
     )
 
 
+@recommendation("right_size_capacity", ("inference",))
 def right_size_capacity(run: RecommendationRun) -> None:
     code = "right_size_capacity"
     req: InferenceRequest = run.request

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..estimate import Estimate
 from .model import Alternative
+from .registry import recommendation
 from .run import CLOUD_ONLY, MAX_ALTERNATIVES, RecommendationRun, format_number
 from .sources import S_AWS, S_AZURE, S_DODGE, S_GCP
 
@@ -32,6 +33,7 @@ def allowed_regions(run: RecommendationRun) -> list[tuple[str, str]]:
     return out
 
 
+@recommendation("greener_region", ("training", "fine-tuning", "inference"))
 def greener_region(run: RecommendationRun) -> None:
     code = "greener_region"
     regions = allowed_regions(run)

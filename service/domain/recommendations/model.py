@@ -9,40 +9,6 @@ from ..estimate import Estimate
 from ..inputs import HardwareSpec
 from ..ranges import Range
 
-CODES = (
-    "greener_region",
-    "efficient_hardware",
-    "parameter_efficient_fine_tuning",
-    "retrieval_instead_of_fine_tuning",
-    "smaller_model",
-    "shorter_prompts",
-    "quantization",
-    "larger_batch",
-    "right_size_capacity",
-    "fewer_runs",
-)
-
-#: Which codes each kind can produce (no larger_batch for training, no PEFT for inference, ...).
-CODES_BY_KIND = {
-    "training": ("greener_region", "efficient_hardware", "fewer_runs"),
-    "fine-tuning": (
-        "greener_region",
-        "efficient_hardware",
-        "parameter_efficient_fine_tuning",
-        "retrieval_instead_of_fine_tuning",
-        "fewer_runs",
-    ),
-    "inference": (
-        "greener_region",
-        "efficient_hardware",
-        "smaller_model",
-        "shorter_prompts",
-        "quantization",
-        "larger_batch",
-        "right_size_capacity",
-    ),
-}
-
 #: Every saving this service reports is computed by its own estimation engine.
 ENGINE = "engine"
 #: Reserved for a saving that rests only on a vendor's claim (never mixed into engine figures; none today).

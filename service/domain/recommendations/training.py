@@ -14,39 +14,12 @@ from ..formulas.memory import minimum_accelerators
 from ..inputs import FineTuningRequest, HardwareSpec, InferenceRequest, RagSpec
 from .model import Recommendation, Savings
 from .patch import apply_patch, to_payload
+from .registry import recommendation
 from .run import RecommendationRun, emissions_kg, format_number, saves
 from .sources import S_AWS, S_GCP, S_HYPERBAND, S_LORA, S_QLORA, S_RAG
 
 
-def fewer_runs(run: RecommendationRun) -> None:
-    runs = run.request.runs
-    if runs <= 1:
-        return
-    fewer = math.ceil(runs / 2)
-    result = run.try_estimate("fewer_runs", str(fewer), {"runs": fewer})
-    if result is None:
-        return
-    patch, estimate = result
-    run.add(
-        "fewer_runs",
-        f"runs={fewer}",
-        f"Run {fewer} instead of {runs} full runs",
-        (
-            f"This workload repeats {runs} runs. Stopping unpromising runs early (successive halving, Hyperband, "
-            "early stopping on a validation metric) or searching hyper-parameters on a smaller proxy model typically "
-            f"removes a large share of that compute. What-if: half of the runs' compute ({runs} -> {fewer}) saves "
-            f"{run.percent_lower(estimate)} of the emissions."
-        ),
-        patch,
-        estimate,
-        [
-            "A what-if: the share of compute that early stopping removes depends on the search; this assumes half.",
-            "A narrower search may miss a better configuration.",
-        ],
-        [S_HYPERBAND, S_AWS, S_GCP],
-    )
-
-
+@recommendation("parameter_efficient_fine_tuning", ("fine-tuning",))
 def parameter_efficient_fine_tuning(run: RecommendationRun) -> None:
     code = "parameter_efficient_fine_tuning"
     req: FineTuningRequest = run.request
@@ -123,6 +96,7 @@ def parameter_efficient_fine_tuning(run: RecommendationRun) -> None:
         )
 
 
+@recommendation("retrieval_instead_of_fine_tuning", ("fine-tuning",))
 def retrieval_instead_of_fine_tuning(run: RecommendationRun) -> None:
     code = "retrieval_instead_of_fine_tuning"
     rag = run.rag_comparison
@@ -224,6 +198,36 @@ def retrieval_instead_of_fine_tuning(run: RecommendationRun) -> None:
             sources=[S_RAG, S_AWS, S_GCP],
             comparison=comparison,
         )
+    )
+
+
+@recommendation("fewer_runs", ("training", "fine-tuning"))
+def fewer_runs(run: RecommendationRun) -> None:
+    runs = run.request.runs
+    if runs <= 1:
+        return
+    fewer = math.ceil(runs / 2)
+    result = run.try_estimate("fewer_runs", str(fewer), {"runs": fewer})
+    if result is None:
+        return
+    patch, estimate = result
+    run.add(
+        "fewer_runs",
+        f"runs={fewer}",
+        f"Run {fewer} instead of {runs} full runs",
+        (
+            f"This workload repeats {runs} runs. Stopping unpromising runs early (successive halving, Hyperband, "
+            "early stopping on a validation metric) or searching hyper-parameters on a smaller proxy model typically "
+            f"removes a large share of that compute. What-if: half of the runs' compute ({runs} -> {fewer}) saves "
+            f"{run.percent_lower(estimate)} of the emissions."
+        ),
+        patch,
+        estimate,
+        [
+            "A what-if: the share of compute that early stopping removes depends on the search; this assumes half.",
+            "A narrower search may miss a better configuration.",
+        ],
+        [S_HYPERBAND, S_AWS, S_GCP],
     )
 
 
