@@ -16,15 +16,16 @@ its bodies.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Flask
 
 from service import create_app as create_service
+from service.api.services import EXTENSION_KEY, services_of
 from service.domain.estimate import Estimate
 from service.domain.estimator import Estimator
-
-ESTIMATOR_KEY = "footprint.estimator"
+from service.domain.recommendations import Recommender
 
 
 class RememberingEstimator:
@@ -49,5 +50,11 @@ class RememberingEstimator:
 
 def create_app(config: dict | None = None) -> Flask:
     app = create_service(config)
-    app.extensions[ESTIMATOR_KEY] = RememberingEstimator(app.extensions[ESTIMATOR_KEY])
+    real = services_of(app)
+    remembering = RememberingEstimator(real.estimator)
+    app.extensions[EXTENSION_KEY] = dataclasses.replace(
+        real,
+        estimator=remembering,
+        recommender=Recommender(remembering),  # type: ignore[arg-type]
+    )
     return app

@@ -31,6 +31,7 @@ from workloads import batch_items
 from service import create_app
 from service.api.estimates import REQUEST_LOADERS, REQUEST_SCHEMAS, estimate_payload
 from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES
+from service.api.services import services_of
 
 KINDS = {"training": TRAINING_EXAMPLES, "fine-tuning": FINE_TUNING_EXAMPLES, "inference": INFERENCE_EXAMPLES}
 
@@ -62,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
 
     app = create_app({"access_log": False})
-    estimator = app.extensions["footprint.estimator"]
+    estimator = services_of(app).estimator
     with app.app_context():
         if args.profile:
             profile(args.profile, estimator)

@@ -37,8 +37,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.response_class = _Response
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.extensions["footprint.settings"] = settings
-    app.extensions["footprint.estimator"] = Estimator(catalog)
-    register_api(app)
+    register_api(app, settings, Estimator(catalog))
     init_observability(app, settings)
     return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from marshmallow import ValidationError
 
 from ..domain import EstimationError
@@ -30,6 +30,7 @@ from .problems import (
     validation_problem_body,
 )
 from .responses import encode_json as _encode
+from .services import services
 
 bp = Blueprint("batch", __name__)
 _log = logging.getLogger("service.api")
@@ -99,7 +100,7 @@ def estimate_items(items: list[dict], estimator) -> tuple[list[bytes], Counter]:
 @bp.post("/v1/estimates/batch")
 def batch():
     body = json_object(request)
-    limit = current_app.extensions["footprint.settings"].max_batch_items
+    limit = services().settings.max_batch_items
     items = body.get("items")
     # Count before validating the envelope: a huge list is refused without looking at its items.
     if isinstance(items, list) and len(items) > limit:
@@ -108,7 +109,7 @@ def batch():
         envelope = _ENVELOPE.load(body)
     except ValidationError as err:
         return validation_problem(err)
-    parts, done = estimate_items(envelope["items"], current_app.extensions["footprint.estimator"])
+    parts, done = estimate_items(envelope["items"], services().estimator)
     for kind, count in done.items():
         record_estimate(kind, count)
     return Response(b'{"items":[' + b",".join(parts) + b"]}", status=200, mimetype="application/json")

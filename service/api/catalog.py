@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from marshmallow import ValidationError
 
 from ..domain import UnknownReferenceError
@@ -21,6 +21,7 @@ from ..schemas.catalog import (
     RegionSchema,
 )
 from .responses import json_response
+from .services import services
 
 bp = Blueprint("catalog", __name__)
 
@@ -57,11 +58,7 @@ class CatalogViews:
 
 
 def _views() -> CatalogViews:
-    views = current_app.extensions.get("footprint.catalog_views")
-    if views is None:
-        views = CatalogViews(current_app.extensions["footprint.estimator"].catalog)
-        current_app.extensions["footprint.catalog_views"] = views
-    return views
+    return services().catalog_views
 
 
 def _listing(items: list[dict]):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from ..observability import record_estimate
 from ..schemas.fastload import compile_loader
 from ..schemas.requests import FineTuningRequestSchema, InferenceRequestSchema, TrainingRequestSchema
 from .body import json_object
 from .responses import json_response
+from .services import services
 
 bp = Blueprint("estimates", __name__)
 
@@ -26,7 +27,7 @@ REQUEST_LOADERS = {kind: compile_loader(schema) for kind, schema in REQUEST_SCHE
 def estimate_payload(kind: str, payload: dict) -> dict:
     """Validate one workload of ``kind`` and return the estimate body (raises ValidationError/EstimationError)."""
     workload = REQUEST_LOADERS[kind].load(payload)
-    estimate = current_app.extensions["footprint.estimator"].estimate(kind, workload)
+    estimate = services().estimator.estimate(kind, workload)
     record_estimate(kind)
     return estimate.as_dict()
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app
 
 from ..domain.defaults import METHODOLOGY_VERSION
 from .responses import json_response
+from .services import EXTENSION_KEY, services
 
 bp = Blueprint("health", __name__)
 
@@ -19,10 +20,10 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    estimator = current_app.extensions.get("footprint.estimator")
-    if estimator is None:
+    found = current_app.extensions.get(EXTENSION_KEY)
+    if found is None:
         return json_response({"status": "not-ready"}, status=503)
-    catalog = estimator.catalog
+    catalog = services().estimator.catalog
     return json_response(
         {
             "status": "ready",

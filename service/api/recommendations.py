@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from ..domain import EstimationError
+from ..domain import EstimationError, Estimator
 from ..domain.recommendations import Recommender, ScenarioOutcome, compare
 from ..domain.recommendations.patch import merge_patch
 from ..schemas.recommendations import CompareRequestSchema, RecommendationRequestSchema, load_workload
@@ -16,6 +16,7 @@ from .body import json_object
 from .estimates import REQUEST_LOADERS
 from .problems import estimation_problem_body, flatten_messages, validation_problem_body
 from .responses import json_response
+from .services import services
 
 bp = Blueprint("recommendations", __name__)
 
@@ -23,15 +24,12 @@ _RECOMMENDATION_SCHEMA = RecommendationRequestSchema()
 _COMPARE_SCHEMA = CompareRequestSchema()
 
 
-def _estimator():
-    return current_app.extensions["footprint.estimator"]
+def _estimator() -> Estimator:
+    return services().estimator
 
 
 def _recommender() -> Recommender:
-    recommender = current_app.extensions.get("footprint.recommender")
-    if recommender is None:
-        recommender = current_app.extensions["footprint.recommender"] = Recommender(_estimator())
-    return recommender
+    return services().recommender
 
 
 def _in_workload(error: EstimationError) -> EstimationError:

@@ -23,7 +23,8 @@ from typing import Any
 
 from .logs import configure_logging
 from .metrics import ESTIMATE_KINDS, metrics_response, record_estimate
-from .middleware import get_request_id, install_request_hooks
+from .middleware import install_request_hooks
+from .request_ids import get_request_id
 
 __all__ = ["init_observability", "record_estimate", "get_request_id", "ESTIMATE_KINDS"]
 
@@ -31,8 +32,7 @@ __all__ = ["init_observability", "record_estimate", "get_request_id", "ESTIMATE_
 def init_observability(app: Any, settings: Any) -> None:
     """Install logging, request-id/timing hooks and the ``/metrics`` endpoint on ``app``. Idempotent."""
     configure_logging(getattr(settings, "log_level", "INFO"))
-    if app.extensions.get("footprint.observability"):
+    if "metrics" in app.view_functions:  # installed already
         return
     install_request_hooks(app, settings)
     app.add_url_rule("/metrics", endpoint="metrics", view_func=metrics_response, methods=["GET"])
-    app.extensions["footprint.observability"] = True

@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from .request_ids import get_request_id
+
 LOGGER_NAME = "service"
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is emitted as a field.
@@ -32,7 +34,7 @@ class JsonFormatter(logging.Formatter):
             if key not in _RECORD_ATTRS and not key.startswith("_"):
                 entry[key] = value
         if "request_id" not in entry:
-            request_id = _current_request_id()
+            request_id = get_request_id()
             if request_id:
                 entry["request_id"] = request_id
         if record.exc_info:
@@ -40,12 +42,6 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return orjson.dumps(entry, default=str).decode()
-
-
-def _current_request_id() -> str | None:
-    from .middleware import get_request_id  # the middleware writes access lines through this module
-
-    return get_request_id()
 
 
 class StdoutHandler(logging.StreamHandler):

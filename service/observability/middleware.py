@@ -12,59 +12,26 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, request
 
 from .logs import write_access_line
 from .metrics import get_metrics, observe_request
+from .request_ids import request_id_of
 
 REQUEST_ID_HEADER = "X-Request-ID"
 PAYLOAD_LOG_LIMIT = 4096  # bytes of a request body logged when settings.log_payloads is on
 
-#: ``environ`` keys this module sets (read by ``get_request_id`` and the middleware).
-REQUEST_ID_KEY = "footprint.request_id"
+#: ``environ`` key of the matched endpoint, noted by a ``before_request`` hook.
 ENDPOINT_KEY = "footprint.endpoint"
 UNMATCHED = "unmatched"
 _BODILESS = frozenset({204, 304})  # statuses answered without a body (and without Content-Length)
 
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
-
 access_log = logging.getLogger("service.access")
 _log = logging.getLogger("service.observability")
-
-
-def new_request_id() -> str:
-    """A random (version 4) UUID as 32 hex digits: what ``uuid.uuid4().hex`` gives, in a third of the time."""
-    octets = bytearray(os.urandom(16))
-    octets[6] = (octets[6] & 0x0F) | 0x40  # version 4 (RFC 9562, section 5.4)
-    octets[8] = (octets[8] & 0x3F) | 0x80  # variant 10xx
-    return octets.hex()
-
-
-def _request_id_from(header: str | None) -> str:
-    if header and _VALID_REQUEST_ID.fullmatch(header):
-        return header
-    return new_request_id()
-
-
-def request_id_of(environ: dict[str, Any]) -> str:
-    """The request's id: the caller's valid ``X-Request-ID`` or a fresh one, fixed on first use."""
-    request_id = environ.get(REQUEST_ID_KEY)
-    if request_id is None:
-        request_id = environ[REQUEST_ID_KEY] = _request_id_from(environ.get("HTTP_X_REQUEST_ID"))
-    return request_id
-
-
-def get_request_id() -> str | None:
-    """The current request's id (None outside a request)."""
-    if not has_request_context():
-        return None
-    return request_id_of(request.environ)
 
 
 def routed_path(environ: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ import ceiling_app
 from workloads import EXAMPLES, PATHS
 
 from service import create_app
+from service.api.services import services_of
 
 #: Differ between any two answers by design.
 PER_REQUEST_HEADERS = {"X-Request-ID"}
@@ -46,7 +47,7 @@ def test_answers_as_the_service_does(apps, kind, name):
 
 def test_each_distinct_request_is_estimated_once():
     app = ceiling_app.create_app({"access_log": False})
-    remembering = app.extensions[ceiling_app.ESTIMATOR_KEY]
+    remembering = services_of(app).estimator
     client = app.test_client()
     for _ in range(3):
         for kind, name in CASES:

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from service import create_app
+from service.api.services import services_of
 from service.observability import get_request_id, init_observability, record_estimate
 from service.observability.metrics import CLIENT_ERROR_REASONS, record_client_error
 
@@ -119,7 +120,7 @@ def test_request_id_validation(client, given, kept):
 
 
 def test_generated_request_ids_are_random_version_4_uuids():
-    from service.observability.middleware import new_request_id
+    from service.observability.request_ids import new_request_id
 
     ids = [new_request_id() for _ in range(2000)]
     assert len(set(ids)) == len(ids)
@@ -209,7 +210,7 @@ def test_app_log_records_carry_the_request_id(app, capsys):
 
 def test_init_is_idempotent(app):
     rules_before = [r.rule for r in app.url_map.iter_rules()].count("/metrics")
-    init_observability(app, app.extensions["footprint.settings"])
+    init_observability(app, services_of(app).settings)
     assert [r.rule for r in app.url_map.iter_rules()].count("/metrics") == rules_before == 1
 
 
