@@ -1,7 +1,7 @@
 """Load and validate the shipped reference data (the only module that knows the file names).
 
-Each CSV file has one table spec: a list of column specs (name + parser). A row that fails a parser or a
-cross-row check stops loading with a :class:`ReferenceDataError` naming the file, the line and the
+Each CSV file has one table spec, built from its record's field declarations (``records.py``). A row that fails
+a parser or a cross-row check stops loading with a :class:`ReferenceDataError` naming the file, the line and the
 column; nothing is skipped silently. Standard library only.
 """
 
@@ -19,18 +19,23 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .parsers import WORLD
 from .records import (
-    PRECISIONS,
+    PEAK_COLUMNS,
+    PROVIDERS,
     Accelerator,
+    Column,
     Country,
     EmbodiedFigure,
     FacilityFigure,
+    FacilityRow,
     Instance,
     ModelPreset,
     Region,
+    columns_of,
 )
 
-__all__ = ["Catalog", "ReferenceDataError", "load_catalog", "DATA_FILES", "DATA_RELEASE"]
+__all__ = ["DATA_FILES", "DATA_RELEASE", "Catalog", "ReferenceDataError", "load_catalog"]
 
 #: Release label of the shipped data set; the full version adds a hash of the file bytes.
 DATA_RELEASE = "2026.11"
@@ -45,116 +50,28 @@ MODELS = "models.csv"
 #: Every data file, in the order they are hashed for :attr:`Catalog.data_version`.
 DATA_FILES: tuple[str, ...] = (ACCELERATORS, INSTANCES, REGIONS, FACILITY, EMBODIED, COUNTRIES, MODELS)
 
-PROVIDERS = ("aws", "gcp", "azure")
-WORLD = "WORLD"
-
 
 class ReferenceDataError(Exception):
     """The reference data is missing or malformed. The message names the file and line, e.g.
     ``cloud_regions.csv line 17: column 'grid_ci_gco2e_per_kwh': expected a number >= 0, got 'abc'``."""
 
 
-# --------------------------------------------------------------------------------------------------
-# Column parsers. Each takes the raw (stripped) cell and returns a value or raises ValueError(reason).
-# --------------------------------------------------------------------------------------------------
-
-Parser = Callable[[str], Any]
-
-
-def _text(required: bool = True) -> Parser:
-    def parse(raw: str) -> str:
-        if required and not raw:
-            raise ValueError("must not be empty")
-        return raw
-
-    return parse
-
-
-_ID_RE = re.compile(r"[a-z0-9][a-z0-9._:-]*\Z")
-
-
-def _ident(raw: str) -> str:
-    if not _ID_RE.match(raw):
-        raise ValueError(f"expected a lowercase id (a-z, 0-9, '.', '_', '-'), got {raw!r}")
-    return raw
-
-
-def _number(lo: float | None = None, *, gt: bool = False, hi: float | None = None, required: bool = True) -> Parser:
-    what = "a number" if lo is None else f"a number {'>' if gt else '>='} {lo:g}"
-    if hi is not None:
-        what += f" and <= {hi:g}"
-
-    def parse(raw: str) -> float | None:
-        if not raw:
-            if required:
-                raise ValueError(f"expected {what}, got an empty cell")
-            return None
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"expected {what}, got {raw!r}") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"expected {what}, got {raw!r}")
-        if lo is not None and (value <= lo if gt else value < lo):
-            raise ValueError(f"expected {what}, got {raw!r}")
-        if hi is not None and value > hi:
-            raise ValueError(f"expected {what}, got {raw!r}")
-        return value
-
-    return parse
-
-
-def _integer(lo: int | None = None, hi: int | None = None, *, required: bool = True) -> Parser:
-    what = "an integer" + (f" >= {lo}" if lo is not None else "") + (f" and <= {hi}" if hi is not None else "")
-
-    def parse(raw: str) -> int | None:
-        if not raw:
-            if required:
-                raise ValueError(f"expected {what}, got an empty cell")
-            return None
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"expected {what}, got {raw!r}") from None
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ValueError(f"expected {what}, got {raw!r}")
-        return value
-
-    return parse
-
-
-def _enum(*allowed: str) -> Parser:
-    def parse(raw: str) -> str:
-        if raw not in allowed:
-            shown = ", ".join(repr(a) for a in allowed)
-            raise ValueError(f"expected one of {shown}, got {raw!r}")
-        return raw
-
-    return parse
-
-
-def _iso2(raw: str) -> str:
-    if raw == WORLD or (len(raw) == 2 and raw.isascii() and raw.isalpha() and raw.isupper()):
-        return raw
-    raise ValueError(f"expected an upper-case ISO 3166 alpha-2 code or 'WORLD', got {raw!r}")
-
-
-_YEAR = _integer(1950, 2100)
-_YEAR_OPT = _integer(1950, 2100, required=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Col:
-    name: str
-    parse: Parser
+Check = Callable[[dict[str, Any]], "tuple[str, str] | None"]
 
 
 @dataclass(frozen=True, slots=True)
 class Table:
     file: str
-    columns: tuple[Col, ...]
-    key: tuple[str, ...]  # columns forming the unique key
-    checks: tuple[Callable[[dict[str, Any]], tuple[str, str] | None], ...] = field(default=())
+    record: type
+    #: Field names forming the unique key.
+    key: tuple[str, ...]
+    checks: tuple[Check, ...] = ()
+    #: Columns read besides the record's own, keyed by the name the builder reads them under.
+    extra: Mapping[str, Column] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> dict[str, Column]:
+        return {**columns_of(self.record), **self.extra}
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +80,7 @@ class Row:
     values: dict[str, Any]
 
 
-# ------------------------------------------------ row checks (return (column, reason) or None) ----
+# ------------------------------------------------ row checks (return (field, reason) or None) ----
 
 
 def _active_le_total(v: dict[str, Any]) -> tuple[str, str] | None:
@@ -200,155 +117,16 @@ def _region_id_when_regional(v: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-_POS = _number(0, gt=True)
-_POS_OPT = _number(0, gt=True, required=False)
-_NONNEG_OPT = _number(0, required=False)
-
 TABLES: dict[str, Table] = {
     ACCELERATORS: Table(
-        ACCELERATORS,
-        (
-            Col("id", _ident),
-            Col("name", _text()),
-            Col("vendor", _text()),
-            Col("form_factor", _text()),
-            Col("memory_gb", _POS),
-            Col("memory_type", _text(False)),
-            Col("memory_bandwidth_gb_per_s", _POS),
-            Col("tdp_w", _POS_OPT),
-            Col("tdp_basis", _text()),
-            Col("measured_power_mean_w", _POS_OPT),
-            Col("measured_power_max_w", _POS_OPT),
-            Col("fp32_tflops", _POS_OPT),
-            Col("tf32_tflops_dense", _POS_OPT),
-            Col("bf16_tflops_dense", _POS_OPT),
-            Col("fp16_tflops_dense", _POS_OPT),
-            Col("fp8_tflops_dense", _POS_OPT),
-            Col("int8_tops_dense", _POS_OPT),
-            Col("launch_year", _YEAR),
-            Col("embodied_kgco2e_vendor_pcf", _POS_OPT),
-            Col("embodied_kgco2e_boavizta_estimate", _POS_OPT),
-            Col("notes", _text(False)),
-            Col("source", _text()),
-        ),
-        key=("id",),
+        ACCELERATORS, Accelerator, key=("id",), extra={f"peak.{p}": c for p, c in PEAK_COLUMNS.items()}
     ),
-    INSTANCES: Table(
-        INSTANCES,
-        (
-            Col("id", _ident),
-            Col("provider", _enum(*PROVIDERS)),
-            Col("name", _text()),
-            Col("accelerator_id", _ident),
-            Col("accelerator_count", _integer(1, 1024)),
-            Col("vcpus", _integer(1, 100_000, required=False)),
-            Col("memory_gib", _POS_OPT),
-            Col("boavizta_cpu_side_w_0", _NONNEG_OPT),
-            Col("boavizta_cpu_side_w_50", _NONNEG_OPT),
-            Col("boavizta_cpu_side_w_100", _NONNEG_OPT),
-            Col("boavizta_instance_embodied_kgco2e", _NONNEG_OPT),
-            Col("notes", _text(False)),
-            Col("source", _text()),
-        ),
-        key=("id",),
-    ),
-    REGIONS: Table(
-        REGIONS,
-        (
-            Col("provider", _enum(*PROVIDERS)),
-            Col("region_id", _ident),
-            Col("location", _text()),
-            Col("country_iso2", _iso2),
-            Col("grid_zone", _text()),
-            Col("grid_zone_mapping_source", _text()),
-            Col("grid_ci_gco2e_per_kwh", _number(0)),
-            Col("grid_ci_year", _YEAR),
-            Col("grid_ci_basis", _text()),
-            Col("grid_ci_2024_gco2e_per_kwh", _number(0, hi=5000, required=False)),
-            Col("grid_ci_2023_gco2e_per_kwh", _number(0, hi=5000, required=False)),
-            Col("ember_country_ci_gco2_per_kwh", _number(0, hi=5000, required=False)),
-            Col("ember_country_ci_year", _YEAR_OPT),
-            Col("provider_cfe_pct", _number(0, hi=100, required=False)),
-            Col("provider_cfe_basis", _text(False)),
-            Col("aws_100pct_renewable_matched", _enum("yes", "no", "")),
-            Col("notes", _text(False)),
-            Col("source", _text()),
-        ),
-        key=("provider", "region_id"),
-    ),
-    FACILITY: Table(
-        FACILITY,
-        (
-            Col("provider", _enum(*PROVIDERS, "industry")),
-            Col(
-                "scope",
-                _enum(
-                    "fleet", "best_site", "design", "region", "region_doubtful", "tool_default", "tool_default_region"
-                ),
-            ),
-            Col("region_id", _text(False)),
-            Col("site_or_label", _text(False)),
-            Col("year", _text(False)),
-            Col("pue", _number(1, hi=5, required=False)),
-            Col("wue_l_per_kwh", _number(0, hi=20, required=False)),
-            Col("basis", _text(False)),
-            Col("notes", _text(False)),
-            Col("source", _text()),
-        ),
-        key=(),
-        checks=(_pue_or_wue, _region_id_when_regional),
-    ),
-    EMBODIED: Table(
-        EMBODIED,
-        (
-            Col("id", _ident),
-            Col("item", _text()),
-            Col("item_type", _enum("gpu", "server", "component_factor", "chip_die", "intensity")),
-            Col("value", _number(0)),
-            Col("value_min", _NONNEG_OPT),
-            Col("value_max", _NONNEG_OPT),
-            Col("unit", _text()),
-            Col("scope_or_boundary", _text()),
-            Col("method", _text()),
-            Col("notes", _text(False)),
-            Col("source", _text()),
-        ),
-        key=("id",),
-        checks=(_min_le_value_le_max,),
-    ),
-    COUNTRIES: Table(
-        COUNTRIES,
-        (
-            Col("iso2", _iso2),
-            Col("name", _text()),
-            Col("grid_ci_gco2e_per_kwh", _number(0)),
-            Col("year", _YEAR),
-            Col("basis", _text()),
-            Col("source", _text()),
-        ),
-        key=("iso2",),
-    ),
-    MODELS: Table(
-        MODELS,
-        (
-            Col("id", _ident),
-            Col("name", _text()),
-            Col("family", _text()),
-            Col("developer", _text()),
-            Col("architecture", _enum("dense", "moe")),
-            Col("parameters_billion", _POS),
-            Col("active_parameters_billion", _POS),
-            Col("training_tokens_billion", _POS_OPT),
-            Col("num_layers", _integer(1, 10_000, required=False)),
-            Col("num_kv_heads", _integer(1, 10_000, required=False)),
-            Col("head_dim", _integer(1, 100_000, required=False)),
-            Col("release_year", _YEAR_OPT),
-            Col("notes", _text(False)),
-            Col("source", _text()),
-        ),
-        key=("id",),
-        checks=(_active_le_total,),
-    ),
+    INSTANCES: Table(INSTANCES, Instance, key=("id",)),
+    REGIONS: Table(REGIONS, Region, key=("provider", "id")),
+    FACILITY: Table(FACILITY, FacilityRow, key=(), checks=(_pue_or_wue, _region_id_when_regional)),
+    EMBODIED: Table(EMBODIED, EmbodiedFigure, key=("id",), checks=(_min_le_value_le_max,)),
+    COUNTRIES: Table(COUNTRIES, Country, key=("iso2",)),
+    MODELS: Table(MODELS, ModelPreset, key=("id",), checks=(_active_le_total,)),
 }
 
 
@@ -376,11 +154,12 @@ def _parse_table(table: Table, data: bytes) -> list[Row]:
         if h in seen_cols:
             raise ReferenceDataError(f"{name} line 1: duplicate column {h!r}")
         seen_cols.add(h)
-    index: list[tuple[Col, int]] = []
-    for col in table.columns:
-        if col.name not in seen_cols:
-            raise ReferenceDataError(f"{name} line 1: missing column {col.name!r}")
-        index.append((col, header.index(col.name)))
+    columns = table.columns
+    index: list[tuple[str, Column, int]] = []
+    for attr, col in columns.items():
+        if col.csv not in seen_cols:
+            raise ReferenceDataError(f"{name} line 1: missing column {col.csv!r}")
+        index.append((attr, col, header.index(col.csv)))
 
     rows: list[Row] = []
     keys: dict[tuple[Any, ...], int] = {}
@@ -400,21 +179,21 @@ def _parse_table(table: Table, data: bytes) -> list[Row]:
         if len(cells) != width:
             raise ReferenceDataError(f"{name} line {start}: expected {width} fields, got {len(cells)}")
         values: dict[str, Any] = {}
-        for col, i in index:
+        for attr, col, i in index:
             try:
-                values[col.name] = col.parse(cells[i].strip())
+                values[attr] = col.parse(cells[i].strip())
             except ValueError as exc:
-                raise ReferenceDataError(f"{name} line {start}: column {col.name!r}: {exc}") from None
+                raise ReferenceDataError(f"{name} line {start}: column {col.csv!r}: {exc}") from None
         for check in table.checks:
             problem = check(values)
             if problem is not None:
-                raise ReferenceDataError(f"{name} line {start}: column {problem[0]!r}: {problem[1]}")
+                raise ReferenceDataError(f"{name} line {start}: column {columns[problem[0]].csv!r}: {problem[1]}")
         if table.key:
             key = tuple(values[k].lower() if isinstance(values[k], str) else values[k] for k in table.key)
             if key in keys:
                 shown = ":".join(str(k) for k in key)
                 raise ReferenceDataError(
-                    f"{name} line {start}: column {table.key[-1]!r}: duplicate id {shown!r} "
+                    f"{name} line {start}: column {columns[table.key[-1]].csv!r}: duplicate id {shown!r} "
                     f"(first defined on line {keys[key]})"
                 )
             keys[key] = start
@@ -428,55 +207,11 @@ def _parse_table(table: Table, data: bytes) -> list[Row]:
 # Record builders
 # --------------------------------------------------------------------------------------------------
 
-_PEAK_COLUMNS = {
-    "fp32": "fp32_tflops",
-    "tf32": "tf32_tflops_dense",
-    "bf16": "bf16_tflops_dense",
-    "fp16": "fp16_tflops_dense",
-    "fp8": "fp8_tflops_dense",
-    "int8": "int8_tops_dense",
-}
-assert tuple(_PEAK_COLUMNS) == PRECISIONS
-
 
 def _accelerator(v: dict[str, Any]) -> Accelerator:
-    return Accelerator(
-        id=v["id"],
-        name=v["name"],
-        vendor=v["vendor"],
-        form_factor=v["form_factor"],
-        memory_gb=v["memory_gb"],
-        memory_bandwidth_gb_per_s=v["memory_bandwidth_gb_per_s"],
-        tdp_w=v["tdp_w"],
-        tdp_basis=v["tdp_basis"],
-        measured_power_mean_w=v["measured_power_mean_w"],
-        measured_power_max_w=v["measured_power_max_w"],
-        peak_tflops=MappingProxyType({p: v[c] for p, c in _PEAK_COLUMNS.items()}),
-        launch_year=v["launch_year"],
-        embodied_kgco2e_vendor=v["embodied_kgco2e_vendor_pcf"],
-        embodied_kgco2e_estimate=v["embodied_kgco2e_boavizta_estimate"],
-        notes=v["notes"],
-        source=v["source"],
-        memory_type=v["memory_type"],
-    )
-
-
-def _instance(v: dict[str, Any]) -> Instance:
-    return Instance(
-        id=v["id"],
-        provider=v["provider"],
-        name=v["name"],
-        accelerator_id=v["accelerator_id"],
-        accelerator_count=v["accelerator_count"],
-        vcpus=v["vcpus"],
-        memory_gib=v["memory_gib"],
-        host_power_w_idle=v["boavizta_cpu_side_w_0"],
-        host_power_w_half=v["boavizta_cpu_side_w_50"],
-        host_power_w_full=v["boavizta_cpu_side_w_100"],
-        embodied_kgco2e_platform=v["boavizta_instance_embodied_kgco2e"],
-        notes=v["notes"],
-        source=v["source"],
-    )
+    plain = {k: x for k, x in v.items() if not k.startswith("peak.")}
+    peaks = MappingProxyType({p: v[f"peak.{p}"] for p in PEAK_COLUMNS})
+    return Accelerator(**plain, peak_tflops=peaks)
 
 
 _YEAR_IN_TEXT = re.compile(r"(19|20)\d\d")
@@ -488,98 +223,32 @@ def _year_rank(label: str) -> int:
     return int(m.group(0)) if m else 0
 
 
-def _newest(rows: Iterable[Row], column: str) -> FacilityFigure | None:
-    best: Row | None = None
+def _newest(rows: Iterable[FacilityRow], column: str) -> FacilityFigure | None:
+    best: FacilityRow | None = None
     for row in rows:
-        if row.values[column] is None:
+        if getattr(row, column) is None:
             continue
-        if best is None or _year_rank(row.values["year"]) > _year_rank(best.values["year"]):
+        if best is None or _year_rank(row.year) > _year_rank(best.year):
             best = row  # ties keep the earlier row in the file
     if best is None:
         return None
-    v = best.values
-    return FacilityFigure(value=v[column], year=v["year"], scope=v["scope"], source=v["source"])
+    return FacilityFigure(value=getattr(best, column), year=best.year, scope=best.scope, source=best.source)
 
 
-def _facility_for(rows: list[Row], column: str, scopes: tuple[str, ...]) -> FacilityFigure | None:
+def _facility_for(rows: list[FacilityRow], column: str, scopes: tuple[str, ...]) -> FacilityFigure | None:
     """Newest figure in the first scope (in preference order) that has one."""
     for scope in scopes:
-        fig = _newest((r for r in rows if r.values["scope"] == scope), column)
+        fig = _newest((r for r in rows if r.scope == scope), column)
         if fig is not None:
             return fig
     return None
 
 
-def _region(v: dict[str, Any], facility_rows: list[Row]) -> Region:
-    renewable = {"yes": True, "no": False, "": None}[v["aws_100pct_renewable_matched"]]
-    ember_year = v["ember_country_ci_year"]
+def _region(v: dict[str, Any], facility_rows: list[FacilityRow]) -> Region:
     return Region(
-        provider=v["provider"],
-        id=v["region_id"],
-        name=v["location"],
-        country_iso2=v["country_iso2"],
-        grid_zone=v["grid_zone"],
-        grid_zone_mapping_source=v["grid_zone_mapping_source"],
-        grid_ci_gco2e_per_kwh=v["grid_ci_gco2e_per_kwh"],
-        grid_ci_year=v["grid_ci_year"],
-        grid_ci_basis=v["grid_ci_basis"],
-        ember_country_ci_gco2e_per_kwh=v["ember_country_ci_gco2_per_kwh"],
-        provider_cfe_pct=v["provider_cfe_pct"],
-        provider_cfe_basis=v["provider_cfe_basis"],
-        renewable_matched=renewable,
+        **v,
         pue=_facility_for(facility_rows, "pue", ("region", "tool_default_region")),
         wue=_facility_for(facility_rows, "wue_l_per_kwh", ("region", "tool_default_region")),
-        notes=v["notes"],
-        source=v["source"],
-        grid_ci_2024_gco2e_per_kwh=v["grid_ci_2024_gco2e_per_kwh"],
-        grid_ci_2023_gco2e_per_kwh=v["grid_ci_2023_gco2e_per_kwh"],
-        ember_country_ci_year=ember_year,
-    )
-
-
-def _country(v: dict[str, Any]) -> Country:
-    return Country(
-        iso2=v["iso2"],
-        name=v["name"],
-        grid_ci_gco2e_per_kwh=v["grid_ci_gco2e_per_kwh"],
-        year=v["year"],
-        basis=v["basis"],
-        source=v["source"],
-    )
-
-
-def _model(v: dict[str, Any]) -> ModelPreset:
-    return ModelPreset(
-        id=v["id"],
-        name=v["name"],
-        family=v["family"],
-        developer=v["developer"],
-        architecture=v["architecture"],
-        parameters_billion=v["parameters_billion"],
-        active_parameters_billion=v["active_parameters_billion"],
-        training_tokens_billion=v["training_tokens_billion"],
-        num_layers=v["num_layers"],
-        num_kv_heads=v["num_kv_heads"],
-        head_dim=v["head_dim"],
-        release_year=v["release_year"],
-        source=v["source"],
-        notes=v["notes"],
-    )
-
-
-def _embodied(v: dict[str, Any]) -> EmbodiedFigure:
-    return EmbodiedFigure(
-        id=v["id"],
-        item=v["item"],
-        item_type=v["item_type"],
-        value=v["value"],
-        value_min=v["value_min"],
-        value_max=v["value_max"],
-        unit=v["unit"],
-        scope=v["scope_or_boundary"],
-        method=v["method"],
-        source=v["source"],
-        notes=v["notes"],
     )
 
 
@@ -705,7 +374,7 @@ def load_catalog(data_dir: Path | None = None) -> Catalog:
 
     accelerators = _index(parsed[ACCELERATORS], _accelerator, lambda a: a.id)
 
-    instances = _index(parsed[INSTANCES], _instance, lambda i: i.id)
+    instances = _index(parsed[INSTANCES], lambda v: Instance(**v), lambda i: i.id)
     for row in parsed[INSTANCES]:
         acc_id = row.values["accelerator_id"]
         if acc_id not in accelerators:
@@ -714,15 +383,15 @@ def load_catalog(data_dir: Path | None = None) -> Catalog:
                 f"(not an id in {ACCELERATORS})"
             )
 
-    facility = parsed[FACILITY]
-    by_region: dict[tuple[str, str], list[Row]] = {}
-    for row in facility:
-        if row.values["region_id"]:
-            by_region.setdefault((row.values["provider"], row.values["region_id"].lower()), []).append(row)
+    facility = [FacilityRow(**row.values) for row in parsed[FACILITY]]
+    by_region: dict[tuple[str, str], list[FacilityRow]] = {}
+    for figure in facility:
+        if figure.region_id:
+            by_region.setdefault((figure.provider, figure.region_id.lower()), []).append(figure)
     regions = MappingProxyType(
         {
-            (r.values["provider"], r.values["region_id"]): _region(
-                r.values, by_region.get((r.values["provider"], r.values["region_id"]), [])
+            (r.values["provider"], r.values["id"]): _region(
+                r.values, by_region.get((r.values["provider"], r.values["id"]), [])
             )
             for r in parsed[REGIONS]
         }
@@ -731,14 +400,14 @@ def load_catalog(data_dir: Path | None = None) -> Catalog:
     fleet_pue: dict[str, FacilityFigure] = {}
     fleet_wue: dict[str, FacilityFigure] = {}
     for provider in PROVIDERS:
-        rows = [r for r in facility if r.values["provider"] == provider]
+        rows = [r for r in facility if r.provider == provider]
         pue = _facility_for(rows, "pue", ("fleet", "design"))
         if pue is not None:
             fleet_pue[provider] = pue
         wue = _facility_for(rows, "wue_l_per_kwh", ("fleet",))
         if wue is not None:
             fleet_wue[provider] = wue
-    industry = _newest((r for r in facility if r.values["provider"] == "industry"), "pue")
+    industry = _newest((r for r in facility if r.provider == "industry"), "pue")
     if industry is None:
         raise ReferenceDataError(f"{FACILITY}: no row with provider 'industry' and a pue value")
     fleet_pue["industry"] = industry
@@ -746,7 +415,7 @@ def load_catalog(data_dir: Path | None = None) -> Catalog:
     countries: dict[str, Country] = {}
     world: Country | None = None
     for row in parsed[COUNTRIES]:
-        c = _country(row.values)
+        c = Country(**row.values)
         if c.iso2 == WORLD:
             world = c
         else:
@@ -754,8 +423,8 @@ def load_catalog(data_dir: Path | None = None) -> Catalog:
     if world is None:
         raise ReferenceDataError(f"{COUNTRIES}: no row with iso2 'WORLD' (the global default)")
 
-    models = _index(parsed[MODELS], _model, lambda m: m.id)
-    embodied = _index(parsed[EMBODIED], _embodied, lambda e: e.id)
+    models = _index(parsed[MODELS], lambda v: ModelPreset(**v), lambda m: m.id)
+    embodied = _index(parsed[EMBODIED], lambda v: EmbodiedFigure(**v), lambda e: e.id)
 
     digest = hashlib.sha256()
     for name in DATA_FILES:
