@@ -16,6 +16,7 @@ help:
 	@echo "make test      set up and run all tests"
 	@echo "make openapi   regenerate openapi.yaml from the marshmallow schemas"
 	@echo "make validate  run the published-case validation report (writes docs/validation.md)"
+	@echo "make calibrate fit the training model to the published cases (writes service/domain/calibration.py)"
 	@echo "make bench     run the benchmarks (writes the README performance section)"
 	@echo "make image-test  build the container with podman, run it, call /readyz and an estimate"
 	@echo "make helm-lint   lint and render the Helm chart"

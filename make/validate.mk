@@ -1,5 +1,10 @@
-# Validation against published measurements (issue 3): prints one row per case and the summary, and writes
-# the same to docs/validation.md. The numbers come from the service's HTTP API (Flask test client).
+# Validation against published measurements: prints one row per case, in sample and held out by organisation,
+# and writes the same to docs/validation.md. The numbers come from the service's HTTP API (Flask test client).
 
 validate: setup
 	$(PY) -m service.validation --write docs/validation.md
+
+# Fit the training model to the published cases and rewrite service/domain/calibration.py (its constants).
+.PHONY: calibrate
+calibrate: setup
+	$(PY) -m service.validation.calibrate --write

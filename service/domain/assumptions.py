@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .defaults import Default
 from .ranges import Range, finite
 
 INPUT = "input"
@@ -59,3 +61,21 @@ class Ledger:
             }
             for name, value, unit, status, source in self.assumptions
         ]
+
+
+def assume_default(ledger: Ledger, default: Default) -> Range:
+    """Record a sourced default and return its range."""
+    ledger.assume(default.name, default.range, default.unit, DEFAULT, default.source)
+    return default.range
+
+
+def given_or_default(
+    ledger: Ledger, name: str, given: float | None, unit: str, default: Default | Callable[[], Range]
+) -> Range:
+    """The caller's figure (exact), else the default: a sourced ``Default`` or a function that records its own."""
+    if given is not None:
+        ledger.assume(name, given, unit, INPUT, "request")
+        return Range.exact(given)
+    if isinstance(default, Default):
+        return assume_default(ledger, default)
+    return default()

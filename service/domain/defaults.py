@@ -33,76 +33,7 @@ Hoffmann et al. 2022 (arXiv:2203.15556) appendix F."""
 INFERENCE_FLOPS_PER_PARAMETER_TOKEN = 2.0
 """One multiply-accumulate per parameter per token in the forward pass: Kaplan et al. 2020 §2.1."""
 
-MFU_TRAINING = Default(
-    "mfu",
-    Range(0.45, 0.315, 0.585),
-    "fraction of peak",
-    "Large-model model-FLOPs utilisation on 2019+ accelerators: PaLM 46% on TPU v4 (Chowdhery et al. 2022, "
-    "arXiv:2204.02311); BLOOM and OPT-175B 47-48% hardware utilisation on A100; LLaMA 7B-65B 43-51% implied "
-    "by their published A100-hours (Touvron et al. 2023, arXiv:2302.13971 Table 15); Llama 3 405B 38-43% on "
-    "H100 (Dubey et al. 2024, arXiv:2407.21783 Table 4). Low/high: x0.7/x1.3, which covers BLOOM's 32% "
-    "(1,082,990 A100-hours, arXiv:2211.05100) and LLaMA 13B's 51%. Smaller models reach less: see "
-    "MFU_HALF_PARAMETERS.",
-)
-
-MFU_TRAINING_BEFORE_2019 = Default(
-    "mfu",
-    Range(0.36, 0.195, 0.65),
-    "fraction of peak",
-    "Accelerators launched before 2019 (P100, V100, TPU v2/v3; fp16 with loss scaling or early bf16): "
-    "measured throughput / peak in Patterson et al. 2021 (arXiv:2104.10350 Tables 1 and 4): GPT-3 on V100 "
-    "20% (24.6 of 125 TFLOP/s), T5/Meena/GShard/Switch on TPU v3 28-39%, Transformer on P100 22-32%, "
-    "on TPU v2 53-64%. Central: the geometric middle of that 20-64% spread, which the range covers.",
-)
-
-MFU_HALF_PARAMETERS_HOPPER = 38e9
-"""On accelerators with >= 600 dense bf16 TFLOP/s (H100 and later) MFU = asymptote / (1 + sqrt(38B / N)):
-compute per chip outgrew memory bandwidth and interconnect, so small models (small matrices, short steps,
-wide data parallelism) cannot amortise non-matmul work and communication. Fitted to Meta's published
-H100-hours for 15T-token runs (Llama 3.1 model card): 8B 1.46M h -> 14% MFU, 70B 7.0M h -> 25%,
-405B 30.84M h -> 33%; the same curve gives Llama 3.2 3B (460k h, 9T tokens) 10% vs 11% implied."""
-
-MFU_HALF_PARAMETERS_EARLIER = 0.0
-"""Before the H100 class no size penalty is evident, so none is applied: LLaMA 7B reached the same 43% as LLaMA 65B
-on A100
-(Touvron et al. 2023 Table 15), and Patterson et al. 2021 (Table 1) measured 22-32% on P100 and 53-64% on
-TPU v2 for 0.13-0.21B Transformers, no less than large models on the same chips."""
-
-MFU_HOPPER_CLASS_TFLOPS = 600.0
-"""Dense bf16 peak per accelerator from which MFU_HALF_PARAMETERS_HOPPER applies (H100: 989; A100: 312)."""
-
-MFU_GENERATION_YEAR = 2019
-"""Accelerators launched before this year use MFU_TRAINING_BEFORE_2019."""
-
-MFU_FINE_TUNING = Default(
-    "mfu",
-    Range(0.30, 0.15, 0.50),
-    "fraction of peak",
-    "Fine-tuning runs are shorter, on fewer accelerators and smaller batches than pre-training; MFU below the "
-    "pre-training figures of Dubey et al. 2024 and Chowdhery et al. 2022.",
-)
-
-MFU_QLORA = Default(
-    "mfu",
-    Range(0.20, 0.10, 0.35),
-    "fraction of peak",
-    "QLoRA dequantises 4-bit weights on every forward and backward pass (Dettmers et al. 2023, "
-    "arXiv:2305.14314 §3), lowering useful throughput below LoRA's.",
-)
-
 # -- power ---------------------------------------------------------------------------------------
-
-TRAINING_POWER_FRACTION_OF_TDP = Default(
-    "power_fraction_of_tdp",
-    Range(0.75, 0.40, 1.0),
-    "fraction of TDP",
-    "Measured training averages sit below TDP: A100 training a 6B model 281 W of 400 W (Dodge et al. 2022, "
-    "arXiv:2206.05229); TPU v3 mean 220 W, v4 170 W per chip (Google Cloud TPU docs); Patterson et al. 2021 "
-    "system power per accelerator of 0.9-1.1 x TDP including the host (Tables 1, 4) gives 0.7-0.85 x TDP for "
-    "the accelerator at a 0.3 host share. Low end: BERT fine-tuning on 4 V100 drew 129 W, 0.43 x TDP (Dodge "
-    "et al. 2022), Strubell et al. 2019 measured 0.58-0.63 x TDP for P100/V100 including host. High end: the "
-    "TDP convention of Meta's Llama model cards.",
-)
 
 INFERENCE_POWER_FRACTION_UNBATCHED = Default(
     "power_fraction_of_tdp_unbatched",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..reference import Accelerator
 from .assumptions import Ledger
 from .defaults import METHODOLOGY_VERSION
 from .footprint import Footprint
@@ -87,12 +88,26 @@ class PerRequestFigures:
     energy_wh: Range | None
     emissions_gco2e: Range | None
     water_ml: Range | None
+    offsite_water_ml: Range | None
+
+    @classmethod
+    def of(cls, footprint: Footprint, requests: float) -> PerRequestFigures:
+        if requests <= 0:
+            return cls(None, None, None, None)
+        share = 1000.0 / requests
+        return cls(
+            energy_wh=footprint.energy_kwh.scale(share),
+            emissions_gco2e=footprint.emissions_kgco2e.scale(share),
+            water_ml=footprint.water_l.scale(share),
+            offsite_water_ml=footprint.offsite_water_l.scale(share),
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "energy_wh": _opt(self.energy_wh),
             "emissions_gco2e": _opt(self.emissions_gco2e),
             "water_ml": _opt(self.water_ml),
+            "offsite_water_ml": _opt(self.offsite_water_ml),
         }
 
 
@@ -118,7 +133,8 @@ class Estimate:
     kind: str
     footprint: Footprint
     flops: Range | None
-    accelerator_id: str
+    #: The accelerator estimated (a catalog record, or the caller's ``hardware.spec``).
+    accelerator: Accelerator
     accelerator_count: int
     accelerator_hours: Range
     duration_hours: Range | None
@@ -142,11 +158,13 @@ class Estimate:
                 "facility_overhead_kwh": f.facility_overhead_kwh.as_dict(),
                 "operational_kgco2e": f.operational_kgco2e.as_dict(),
                 "embodied_kgco2e": f.embodied_kgco2e.as_dict(),
+                "market_based_operational_kgco2e": _opt(f.market_based_operational_kgco2e),
+                "offsite_water_l": f.offsite_water_l.as_dict(),
             },
             "market_based_emissions_kgco2e": _opt(f.market_based_emissions_kgco2e),
             "compute": {
                 "flops": _opt(self.flops),
-                "accelerator": self.accelerator_id,
+                "accelerator": self.accelerator.id,
                 "accelerator_count": self.accelerator_count,
                 "accelerator_hours": self.accelerator_hours.as_dict(),
                 "duration_hours": _opt(self.duration_hours),

@@ -5,26 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..reference import Catalog
-from .assumptions import DEFAULT, DERIVED, INPUT, Ledger
-from .defaults import MFU_FINE_TUNING, MFU_QLORA, TRAINING_POWER_FRACTION_OF_TDP, Default
+from .assumptions import DEFAULT, DERIVED, INPUT, Ledger, assume_default
+from .defaults import Default
+from .embodied import embodied_rate_kg_per_accelerator_hour
 from .errors import UnderdeterminedError
 from .estimate import Estimate, MemoryFigures
 from .footprint import footprint
-from .formulas.compute import accelerator_hours_from_flops, fine_tuning_flops, frozen_base_flops_per_parameter_token
+from .formulas.compute import frozen_base_flops_per_parameter_token
 from .formulas.energy import accelerator_energy_kwh
 from .formulas.memory import GB, minimum_accelerators
-from .hardware import (
-    accelerator_power_w,
-    assume_default,
-    embodied_rate_kg_per_accelerator_hour,
-    given_or_default,
-    resolve_hardware,
-    resolve_model,
-    whole_instances,
-)
+from .hardware import resolve_hardware, resolve_model, whole_instances
 from .inputs import FineTuningRequest
+from .it_energy import it_energy_kwh
 from .ranges import Range
 from .site import SiteDefaults, resolve_site
+from .throughput import (
+    accelerator_hours_from_flops,
+    check_implied_utilisation,
+    check_power,
+    flops_from_tokens,
+    sequence_length,
+)
+from .training import training_power_w
 
 DEFAULT_FINE_TUNING_ACCELERATOR = "nvidia-a100-sxm4-80gb"
 """Used when a fine-tuning request names no hardware: the most common accelerator in published
@@ -115,7 +117,9 @@ def fine_tuning_memory_gb(parameters: float, method: str, trainable_fraction: fl
 def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request: FineTuningRequest) -> Estimate:
     ledger = Ledger()
     model = resolve_model(catalog, request.model, ledger)
-    no_hardware = request.hardware.accelerator is None and request.hardware.instance_type is None
+    no_hardware = all(
+        x is None for x in (request.hardware.accelerator, request.hardware.instance_type, request.hardware.spec)
+    )
     hardware = resolve_hardware(
         catalog, request.hardware, ledger, default_accelerator=DEFAULT_FINE_TUNING_ACCELERATOR if no_hardware else None
     )
@@ -175,31 +179,40 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
             if request.method == "full"
             else frozen_base_flops_per_parameter_token(trainable, profile.gradient_checkpointing)
         )
-        flops = fine_tuning_flops(Range.exact(model.parameters), tokens, factor)
         ledger.assume(
             "flops_per_parameter_token",
             factor,
             "FLOPs",
             DERIVED,
             "6 for full fine-tuning; 4 + 2 x trainable fraction with frozen base weights, +2 with gradient "
-            "checkpointing",
+            "checkpointing (Hu et al. 2021, arXiv:2106.09685; Dettmers et al. 2023, arXiv:2305.14314)",
+        )
+        sequence = sequence_length(request.sequence_length, ledger)
+        flops = Range.spread(
+            *(
+                flops_from_tokens(model, tokens.value, sequence, f, Ledger(), "").value
+                for f in (factor.value, factor.low, factor.high)
+            )
+        )
+        ledger.assume(
+            "flops",
+            flops,
+            "FLOPs per run",
+            DERIVED,
+            "flops_per_parameter_token x active parameters x tokens (Kaplan et al. 2020, arXiv:2001.08361) plus "
+            "attention, 12 x layers x d_model x sequence per token (Chowdhery et al. 2022, arXiv:2204.02311)",
         )
 
     if request.accelerator_hours is not None:
         per_run = Range.exact(request.accelerator_hours)
         ledger.assume("accelerator_hours", request.accelerator_hours, "accelerator-hours per run", INPUT, "request")
+        check_implied_utilisation(flops, request.accelerator_hours, hardware, ledger)
     elif request.duration_hours is not None:
         per_run = Range.exact(count * request.duration_hours)
         ledger.assume("duration_hours", request.duration_hours, "hours per run", INPUT, "request")
+        check_implied_utilisation(flops, per_run.value, hardware, ledger)
     elif flops is not None:
-        mfu = given_or_default(
-            ledger,
-            "mfu",
-            request.hardware.mfu,
-            "fraction of peak",
-            MFU_QLORA if request.method == "qlora" else MFU_FINE_TUNING,
-        )
-        per_run = accelerator_hours_from_flops(flops, hardware.peak_flops_per_second, mfu)
+        per_run = accelerator_hours_from_flops(flops, hardware, model, request.hardware.mfu, ledger)
     else:
         raise UnderdeterminedError(
             "dataset_tokens_million",
@@ -211,22 +224,18 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
     if runs != 1:
         ledger.assume("runs", runs, "runs", INPUT, "request")
     accelerator_hours = per_run.scale(runs)
-    power = accelerator_power_w(hardware.accelerator, request.hardware.power_w, TRAINING_POWER_FRACTION_OF_TDP, ledger)
-    embodied_rate = (
-        embodied_rate_kg_per_accelerator_hour(hardware.accelerator, ledger) if request.include_embodied else None
+    check_power(request.hardware.power_w, hardware, ledger)
+    power = training_power_w(hardware.accelerator, request.hardware.power_w, ledger)
+    accelerators_kwh, host_kwh = it_energy_kwh(
+        hardware, accelerator_energy_kwh(accelerator_hours, power), accelerator_hours, request.measured, ledger
     )
+    embodied_rate = embodied_rate_kg_per_accelerator_hour(hardware, ledger) if request.include_embodied else None
     site = resolve_site(catalog, site_defaults, request.datacenter, ledger)
     return Estimate(
         kind="fine-tuning",
-        footprint=footprint(
-            accelerator_energy_kwh(accelerator_hours, power),
-            accelerator_hours,
-            hardware.host_overhead_fraction,
-            site,
-            embodied_rate,
-        ),
+        footprint=footprint(accelerators_kwh, host_kwh, accelerator_hours, site, embodied_rate),
         flops=None if flops is None else flops.scale(runs),
-        accelerator_id=hardware.accelerator.id,
+        accelerator=hardware.accelerator,
         accelerator_count=count,
         accelerator_hours=accelerator_hours,
         duration_hours=per_run.scale(1.0 / count),

@@ -1,11 +1,12 @@
-"""From accelerator energy to a complete estimate: host, facility, carbon, embodied and water."""
+"""From accelerator and host energy to a complete footprint: facility, carbon (location- and market-based),
+embodied, and water (on-site and off-site)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .formulas.emissions import embodied_emissions_kgco2e, operational_emissions_kgco2e, water_l
-from .formulas.energy import facility_energy_kwh, facility_overhead_kwh, host_energy_kwh
+from .formulas.emissions import embodied_emissions_kgco2e, offsite_water_l, operational_emissions_kgco2e, water_l
+from .formulas.energy import facility_energy_kwh, facility_overhead_kwh
 from .ranges import ZERO, Range
 from .site import Site
 
@@ -20,21 +21,24 @@ class Footprint:
     facility_overhead_kwh: Range
     operational_kgco2e: Range
     embodied_kgco2e: Range
+    #: Scope 2 market-based: operational emissions x the site's market-based factor; None where none is known.
+    market_based_operational_kgco2e: Range | None
+    #: Market-based operational + embodied; None where no market-based factor is known.
     market_based_emissions_kgco2e: Range | None
+    offsite_water_l: Range
 
 
 def footprint(
     accelerators_kwh: Range,
+    host_kwh: Range,
     accelerator_hours: Range,
-    host_overhead_fraction: Range,
     site: Site,
     embodied_kg_per_accelerator_hour: Range | None,
 ) -> Footprint:
-    """Combine accelerator energy with host, facility, grid, embodied and water factors.
+    """Combine accelerator and host (IT) energy with facility, grid, embodied and water factors.
 
     ``embodied_kg_per_accelerator_hour`` is None when the caller excluded embodied emissions.
     """
-    host_kwh = host_energy_kwh(accelerators_kwh, host_overhead_fraction)
     it_kwh = accelerators_kwh + host_kwh
     energy = facility_energy_kwh(it_kwh, site.pue)
     operational = operational_emissions_kgco2e(energy, site.carbon_intensity_gco2e_per_kwh)
@@ -43,9 +47,7 @@ def footprint(
         if embodied_kg_per_accelerator_hour is None
         else embodied_emissions_kgco2e(accelerator_hours, embodied_kg_per_accelerator_hour)
     )
-    market = None
-    if site.market_based_factor is not None:
-        market = operational.scale(site.market_based_factor) + embodied
+    market_operational = None if site.market_based_factor is None else operational.scale(site.market_based_factor)
     return Footprint(
         energy_kwh=energy,
         emissions_kgco2e=operational + embodied,
@@ -55,5 +57,7 @@ def footprint(
         facility_overhead_kwh=facility_overhead_kwh(it_kwh, site.pue),
         operational_kgco2e=operational,
         embodied_kgco2e=embodied,
-        market_based_emissions_kgco2e=market,
+        market_based_operational_kgco2e=market_operational,
+        market_based_emissions_kgco2e=None if market_operational is None else market_operational + embodied,
+        offsite_water_l=offsite_water_l(energy, site.offsite_water_l_per_kwh),
     )

@@ -1,29 +1,24 @@
-"""Which model and which accelerators: resolved from the catalog, with every default recorded."""
+"""Which model and which accelerators: resolved from the catalog or the caller's description, every default
+recorded."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 
-from ..reference import Accelerator, Catalog, Instance, ModelPreset
+from ..reference import PRECISIONS, Accelerator, Catalog, Instance, ModelPreset
 from .assumptions import DEFAULT, DERIVED, INPUT, Ledger
-from .defaults import (
-    ACCELERATOR_EMBODIED_KG,
-    COMPUTE_PRECISION_FALLBACK,
-    HARDWARE_LIFETIME_HOURS,
-    HOST_OVERHEAD_FRACTION,
-    SERVER_EMBODIED_KG_PER_ACCELERATOR,
-    Default,
-)
+from .defaults import COMPUTE_PRECISION_FALLBACK
 from .errors import EstimationError, MissingReferenceFigureError, UnknownReferenceError
-from .formulas.emissions import embodied_kgco2e_per_accelerator_hour
-from .inputs import HardwareSpec, ModelSpec
-from .ranges import Range
+from .inputs import AcceleratorSpec, HardwareSpec, ModelSpec
 
 BILLION = 1e9
 TERA = 1e12
 GIGA = 1e9
+
+#: ``compute.accelerator`` of an accelerator the caller describes with ``hardware.spec``.
+CUSTOM_ACCELERATOR_PREFIX = "custom:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +39,12 @@ class ResolvedHardware:
     #: Accelerators in total, or None when the request leaves the count open.
     count: int | None
     precision: str
+    #: The dense peak used at ``precision`` and the precision it was published for.
     peak_flops_per_second: float
+    peak_precision: str
     bandwidth_bytes_per_second: float
-    host_overhead_fraction: Range
+    #: The caller's host share (None: the estimate chooses, see ``power.host_energy``).
+    host_overhead_fraction: float | None
 
 
 def whole_instances(hardware: ResolvedHardware, accelerators: int) -> int:
@@ -101,6 +99,38 @@ def resolve_model(catalog: Catalog, spec: ModelSpec, ledger: Ledger) -> Resolved
     return ResolvedModel(preset, parameters, active)
 
 
+def custom_accelerator(spec: AcceleratorSpec) -> Accelerator:
+    """An ``Accelerator`` record for hardware the caller describes (``hardware.spec``)."""
+    given = dict(spec.peak_tflops)
+    return Accelerator(
+        id=CUSTOM_ACCELERATOR_PREFIX + spec.name,
+        name=spec.name,
+        vendor="",
+        form_factor="",
+        memory_gb=spec.memory_gb,
+        memory_type="",
+        memory_bandwidth_gb_per_s=spec.memory_bandwidth_gb_per_s,
+        tdp_w=spec.tdp_w,
+        tdp_basis="given by the caller (hardware.spec.tdp_w)",
+        measured_power_mean_w=None,
+        measured_power_max_w=None,
+        peak_tflops=MappingProxyType({p: given.get(p) for p in PRECISIONS}),
+        launch_year=None,
+        embodied_kgco2e_vendor=spec.embodied_kgco2e,
+        embodied_kgco2e_estimate=None,
+        successor_id="",
+        default_power_w=None,
+        default_power_low_w=None,
+        default_power_high_w=None,
+        default_power_basis="",
+        spec_source="request (hardware.spec)",
+        power_source="request (hardware.spec)",
+        embodied_source="request (hardware.spec)" if spec.embodied_kgco2e is not None else "",
+        notes="",
+        source="request (hardware.spec)",
+    )
+
+
 def resolve_hardware(
     catalog: Catalog, spec: HardwareSpec, ledger: Ledger, default_accelerator: str | None = None
 ) -> ResolvedHardware:
@@ -124,10 +154,14 @@ def resolve_hardware(
             DERIVED,
             f"instance {instance.id}: {instance.accelerator_count} per instance",
         )
+    elif spec.spec is not None:
+        accelerator = custom_accelerator(spec.spec)
+        count = spec.count
+        ledger.assume("accelerator", accelerator.name, "", INPUT, "request (hardware.spec)")
     else:
         accelerator_id = spec.accelerator or default_accelerator
         if accelerator_id is None:
-            raise EstimationError("hardware", "Give hardware.accelerator or hardware.instance_type.")
+            raise EstimationError("hardware", "Give hardware.accelerator, hardware.instance_type or hardware.spec.")
         found = catalog.accelerators.get(accelerator_id.lower())
         if found is None:
             raise UnknownReferenceError(
@@ -139,6 +173,10 @@ def resolve_hardware(
             )
         accelerator = found
         count = spec.count
+    if spec.peak_tflops:
+        accelerator = replace(
+            accelerator, peak_tflops=MappingProxyType({**accelerator.peak_tflops, **dict(spec.peak_tflops)})
+        )
     if count is not None:
         ledger.assume("accelerator_count", count, "accelerators", INPUT, "request")
 
@@ -151,34 +189,35 @@ def resolve_hardware(
             DEFAULT,
             "mixed-precision bf16 is the default of current training and serving stacks",
         )
-    peak_tflops, used = _peak_tflops(accelerator, precision)
+    peak_tflops, used = peak_at(accelerator, precision)
     if used != precision and precision != "int4":
         ledger.warn(
             "precision-peak-unavailable",
             f"{accelerator.name} has no published dense {precision} peak; its {used} peak is used.",
         )
-    ledger.assume("peak_tflops", peak_tflops, f"dense {used} TFLOP/s per accelerator", DEFAULT, accelerator.source)
-
-    if spec.host_overhead_fraction is not None:
-        host = Range.exact(spec.host_overhead_fraction)
-        ledger.assume(
-            "host_overhead_fraction", spec.host_overhead_fraction, "fraction of accelerator power", INPUT, "request"
-        )
-    else:
-        host = assume_default(ledger, HOST_OVERHEAD_FRACTION)
-
+    overridden = spec.peak_tflops is not None and used in dict(spec.peak_tflops)
+    ledger.assume(
+        "peak_tflops",
+        peak_tflops,
+        f"dense {used} TFLOP/s per accelerator",
+        INPUT if overridden else DEFAULT,
+        "request (hardware.peak_tflops)" if overridden else accelerator.spec_source or accelerator.source,
+    )
     return ResolvedHardware(
         accelerator=accelerator,
         instance=instance,
         count=count,
         precision=precision,
         peak_flops_per_second=peak_tflops * TERA,
+        peak_precision=used,
         bandwidth_bytes_per_second=accelerator.memory_bandwidth_gb_per_s * GIGA,
-        host_overhead_fraction=host,
+        host_overhead_fraction=spec.host_overhead_fraction,
     )
 
 
-def _peak_tflops(accelerator: Accelerator, precision: str) -> tuple[float, str]:
+def peak_at(accelerator: Accelerator, precision: str) -> tuple[float, str]:
+    """The dense peak (TFLOP/s) used at ``precision`` and the precision it belongs to (the first published one
+    in ``COMPUTE_PRECISION_FALLBACK`` order)."""
     for candidate in COMPUTE_PRECISION_FALLBACK[precision]:
         value = accelerator.peak_tflops.get(candidate)
         if value:
@@ -187,68 +226,3 @@ def _peak_tflops(accelerator: Accelerator, precision: str) -> tuple[float, str]:
         "hardware.precision",
         f"{accelerator.name} has no published peak throughput at {precision} or a fallback precision.",
     )
-
-
-def accelerator_power_w(
-    accelerator: Accelerator, power_w: float | None, fraction_of_tdp: Default, ledger: Ledger, name: str = "power_w"
-) -> Range:
-    """Average power per accelerator (W): the caller's figure, else a sourced fraction of TDP.
-
-    Accelerators without a published TDP but with a measured mean (Google TPU v3/v4) use the measured
-    power as their reference; without either, the caller has to give ``hardware.power_w``.
-    """
-    if power_w is not None:
-        ledger.assume(name, power_w, "W per accelerator", INPUT, "request")
-        return Range.exact(power_w)
-    reference = accelerator.tdp_w
-    reference_source = f"TDP {accelerator.tdp_w} W ({accelerator.tdp_basis})"
-    if reference is None and accelerator.measured_power_max_w is not None:
-        reference = accelerator.measured_power_max_w
-        reference_source = f"measured maximum {reference} W ({accelerator.tdp_basis})"
-    if reference is None:
-        raise MissingReferenceFigureError(
-            "hardware.power_w",
-            f"{accelerator.name}: {accelerator.tdp_basis or 'no power figure is published'}. "
-            "Give hardware.power_w (average W per accelerator) to estimate energy.",
-        )
-    power = fraction_of_tdp.range.scale(reference)
-    ledger.assume(name, power, "W per accelerator", DEFAULT, f"{reference_source} x {fraction_of_tdp.source}")
-    return power
-
-
-def embodied_rate_kg_per_accelerator_hour(accelerator: Accelerator, ledger: Ledger) -> Range:
-    """Embodied kgCO2e per accelerator-hour: accelerator + server share, over the hardware lifetime."""
-    if accelerator.embodied_kgco2e_vendor is not None:
-        vendor = accelerator.embodied_kgco2e_vendor
-        high = max(vendor, accelerator.embodied_kgco2e_estimate or ACCELERATOR_EMBODIED_KG.range.high)
-        accelerator_kg = Range.spread(vendor, vendor * 0.8, high)
-        source = f"vendor product carbon footprint {vendor} kg; high: BoaviztAPI bottom-up estimate"
-    elif accelerator.embodied_kgco2e_estimate is not None:
-        estimate = accelerator.embodied_kgco2e_estimate
-        base = ACCELERATOR_EMBODIED_KG.range
-        accelerator_kg = Range.spread(base.value, base.low, max(estimate, base.value))
-        source = ACCELERATOR_EMBODIED_KG.source + f"; high: BoaviztAPI estimate for this accelerator {estimate} kg"
-    else:
-        accelerator_kg = ACCELERATOR_EMBODIED_KG.range
-        source = ACCELERATOR_EMBODIED_KG.source
-    ledger.assume("accelerator_embodied", accelerator_kg, "kgCO2e per accelerator", DEFAULT, source)
-    server = assume_default(ledger, SERVER_EMBODIED_KG_PER_ACCELERATOR)
-    lifetime = assume_default(ledger, HARDWARE_LIFETIME_HOURS)
-    return embodied_kgco2e_per_accelerator_hour(accelerator_kg, server, lifetime)
-
-
-def assume_default(ledger: Ledger, default: Default) -> Range:
-    ledger.assume(default.name, default.range, default.unit, DEFAULT, default.source)
-    return default.range
-
-
-def given_or_default(
-    ledger: Ledger, name: str, given: float | None, unit: str, default: Default | Callable[[], Range]
-) -> Range:
-    """The caller's figure (exact), else the default: a sourced ``Default`` or a function that records its own."""
-    if given is not None:
-        ledger.assume(name, given, unit, INPUT, "request")
-        return Range.exact(given)
-    if isinstance(default, Default):
-        return assume_default(ledger, default)
-    return default()

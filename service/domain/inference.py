@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ..reference import Catalog
-from .assumptions import DEFAULT, DERIVED, INPUT, Ledger
+from .assumptions import DEFAULT, DERIVED, INPUT, Ledger, assume_default, given_or_default
 from .defaults import (
     BATCH_SIZE,
     BYTES_PER_PARAMETER,
@@ -22,6 +22,7 @@ from .defaults import (
     UNBATCHED_STEP_OVERHEAD_S,
     Default,
 )
+from .embodied import embodied_rate_kg_per_accelerator_hour
 from .errors import EstimationError
 from .estimate import Estimate, PerRequestFigures, RagIndexFigures, ServingFigures
 from .footprint import footprint
@@ -36,18 +37,10 @@ from .formulas.inference import (
     weight_bytes_per_batch_member,
 )
 from .formulas.memory import inference_memory_gb, serving_accelerators
-from .hardware import (
-    BILLION,
-    ResolvedModel,
-    accelerator_power_w,
-    assume_default,
-    embodied_rate_kg_per_accelerator_hour,
-    given_or_default,
-    resolve_hardware,
-    resolve_model,
-    whole_instances,
-)
+from .hardware import BILLION, ResolvedModel, resolve_hardware, resolve_model, whole_instances
 from .inputs import InferenceRequest
+from .it_energy import it_energy_kwh
+from .power import accelerator_power_w
 from .ranges import ZERO, Range
 from .site import SiteDefaults, resolve_site
 
@@ -193,9 +186,10 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
         accelerators_kwh = accelerators_kwh + accelerator_energy_kwh(index_accelerator_hours, active_power)
         accelerator_hours = accelerator_hours + index_accelerator_hours
 
-    embodied_rate = embodied_rate_kg_per_accelerator_hour(accelerator, ledger) if request.include_embodied else None
+    accelerators_kwh, host_kwh = it_energy_kwh(hardware, accelerators_kwh, accelerator_hours, request.measured, ledger)
+    embodied_rate = embodied_rate_kg_per_accelerator_hour(hardware, ledger) if request.include_embodied else None
     site = resolve_site(catalog, site_defaults, request.datacenter, ledger)
-    result = footprint(accelerators_kwh, accelerator_hours, hardware.host_overhead_fraction, site, embodied_rate)
+    result = footprint(accelerators_kwh, host_kwh, accelerator_hours, site, embodied_rate)
 
     serving = ServingFigures(
         mode=deployment.mode,
@@ -208,15 +202,8 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
         replicas=replicas_kept,
         utilisation=utilisation,
     )
-    if requests > 0:
-        share = 1000.0 / requests
-        per_request = PerRequestFigures(
-            energy_wh=result.energy_kwh.scale(share),
-            emissions_gco2e=result.emissions_kgco2e.scale(share),
-            water_ml=result.water_l.scale(share),
-        )
-    else:
-        per_request = PerRequestFigures(None, None, None)
+    per_request = PerRequestFigures.of(result, requests)
+    if requests <= 0:
         ledger.warn("no-requests", "requests is 0: per-request figures are undefined.")
     rag_index = None
     if rag is not None and index_flops.value > 0:
@@ -226,7 +213,7 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
         kind="inference",
         footprint=result,
         flops=flops_per_request.scale(requests) + index_flops,
-        accelerator_id=accelerator.id,
+        accelerator=accelerator,
         accelerator_count=per_replica * (deployment.replicas if deployment.mode == "dedicated" else 1),
         accelerator_hours=accelerator_hours,
         duration_hours=duration,

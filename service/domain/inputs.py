@@ -8,6 +8,12 @@ PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4")
 PROVIDERS = ("aws", "gcp", "azure")
 FINE_TUNING_METHODS = ("full", "lora", "qlora", "adapter", "prefix_tuning", "prompt_tuning")
 DEPLOYMENT_MODES = ("on_demand", "dedicated")
+#: Precisions an accelerator can publish a dense peak for (int8 in TOPS).
+PEAK_PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8")
+MEASURED_SCOPES = ("it", "accelerators")
+
+#: A dense peak per precision, as (precision, TFLOP/s) pairs: hashable, so requests stay hashable.
+Peaks = tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,14 +24,38 @@ class ModelSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class AcceleratorSpec:
+    """An accelerator the catalog does not list, described by the caller (``hardware.spec``)."""
+
+    name: str
+    tdp_w: float
+    memory_gb: float
+    memory_bandwidth_gb_per_s: float
+    peak_tflops: Peaks
+    embodied_kgco2e: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class HardwareSpec:
     accelerator: str | None = None
     instance_type: str | None = None
+    spec: AcceleratorSpec | None = None
     count: int | None = None
     precision: str | None = None
     power_w: float | None = None
     host_overhead_fraction: float | None = None
     mfu: float | None = None
+    #: Overrides of the accelerator's dense peaks, by precision.
+    peak_tflops: Peaks | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredSpec:
+    """Energy the job measured (CodeCarbon, Zeus, DCGM): used exactly instead of the modelled energy."""
+
+    it_energy_kwh: float
+    #: ``it``: accelerators, CPU and memory (CodeCarbon); ``accelerators``: the accelerators only (Zeus, DCGM).
+    scope: str = "it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +66,7 @@ class DatacenterSpec:
     carbon_intensity_gco2e_per_kwh: float | None = None
     pue: float | None = None
     wue_l_per_kwh: float | None = None
+    offsite_water_l_per_kwh: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +74,14 @@ class TrainingRequest:
     hardware: HardwareSpec
     model: ModelSpec | None = None
     training_tokens_billion: float | None = None
+    sequence_length: float | None = None
     flops: float | None = None
     duration_hours: float | None = None
     accelerator_hours: float | None = None
     runs: int = 1
     datacenter: DatacenterSpec = field(default_factory=DatacenterSpec)
     include_embodied: bool = True
+    measured: MeasuredSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +91,14 @@ class FineTuningRequest:
     trainable_parameters_fraction: float | None = None
     dataset_tokens_million: float | None = None
     epochs: float = 1.0
+    sequence_length: float | None = None
     hardware: HardwareSpec = field(default_factory=HardwareSpec)
     duration_hours: float | None = None
     accelerator_hours: float | None = None
     runs: int = 1
     datacenter: DatacenterSpec = field(default_factory=DatacenterSpec)
     include_embodied: bool = True
+    measured: MeasuredSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +127,4 @@ class InferenceRequest:
     rag: RagSpec | None = None
     datacenter: DatacenterSpec = field(default_factory=DatacenterSpec)
     include_embodied: bool = True
+    measured: MeasuredSpec | None = None

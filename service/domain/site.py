@@ -33,6 +33,8 @@ class Site:
     carbon_intensity_gco2e_per_kwh: Range
     pue: Range
     wue_l_per_kwh: Range
+    #: Water consumed to generate the electricity, litres per kWh of facility energy.
+    offsite_water_l_per_kwh: Range
     #: Multiply location-based operational emissions by this to get market-based ones; None if unknown.
     market_based_factor: float | None
     market_based_source: str
@@ -191,8 +193,31 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
     if market_factor is not None:
         ledger.assume("market_based_factor", market_factor, "fraction of location-based", DEFAULT, market_source)
 
+    iso2 = region.country_iso2 if region is not None else country.iso2 if country is not None else None
+    offsite = _offsite_water(catalog, spec.offsite_water_l_per_kwh, iso2, ledger)
     label = f"{region.provider}:{region.id}" if region is not None else country.iso2 if country is not None else "world"
-    return Site(label, intensity, pue, wue, market_factor, market_source)
+    return Site(label, intensity, pue, wue, offsite, market_factor, market_source)
+
+
+def _offsite_water(catalog: Catalog, given: float | None, iso2: str | None, ledger: Ledger) -> Range:
+    """Water consumed at power plants per kWh: the caller's figure, else the country's generation mix, else the
+    world's (both as a range spanning hydropower allocation and cooling technology)."""
+    if given is not None:
+        ledger.assume("offsite_water_l_per_kwh", given, "L/kWh", INPUT, "request")
+        return Range.exact(given)
+    figure = catalog.grid_water.get(iso2) if iso2 is not None else None
+    where = figure.name if figure is not None else "world average (no country known)"
+    if figure is None:
+        figure = catalog.world_grid_water
+    water = Range(figure.l_per_kwh, figure.l_per_kwh_low, figure.l_per_kwh_high)
+    ledger.assume(
+        "offsite_water_l_per_kwh",
+        water,
+        "L per kWh generated",
+        DEFAULT,
+        f"{where}, generation mix {figure.mix_year}: {figure.basis}. {figure.source}",
+    )
+    return water
 
 
 def _facility_factor(

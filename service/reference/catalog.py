@@ -29,6 +29,7 @@ from .records import (
     EmbodiedFigure,
     FacilityFigure,
     FacilityRow,
+    GridWater,
     Instance,
     ModelPreset,
     Region,
@@ -47,8 +48,9 @@ FACILITY = "facility.csv"
 EMBODIED = "embodied.csv"
 COUNTRIES = "countries.csv"
 MODELS = "models.csv"
+GRID_WATER = "grid_water.csv"
 #: Every data file, in the order they are hashed for :attr:`Catalog.data_version`.
-DATA_FILES: tuple[str, ...] = (ACCELERATORS, INSTANCES, REGIONS, FACILITY, EMBODIED, COUNTRIES, MODELS)
+DATA_FILES: tuple[str, ...] = (ACCELERATORS, INSTANCES, REGIONS, FACILITY, EMBODIED, COUNTRIES, MODELS, GRID_WATER)
 
 
 class ReferenceDataError(Exception):
@@ -104,6 +106,15 @@ def _min_le_value_le_max(v: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _water_low_le_value_le_high(v: dict[str, Any]) -> tuple[str, str] | None:
+    lo, val, hi = v["l_per_kwh_low"], v["l_per_kwh"], v["l_per_kwh_high"]
+    if lo > val:
+        return "l_per_kwh_low", f"must be <= l_per_kwh ({val:g}), got {lo:g}"
+    if hi < val:
+        return "l_per_kwh_high", f"must be >= l_per_kwh ({val:g}), got {hi:g}"
+    return None
+
+
 def _pue_or_wue(v: dict[str, Any]) -> tuple[str, str] | None:
     if v["pue"] is None and v["wue_l_per_kwh"] is None:
         return "pue", "a row needs a pue or a wue_l_per_kwh value, both are empty"
@@ -127,6 +138,7 @@ TABLES: dict[str, Table] = {
     EMBODIED: Table(EMBODIED, EmbodiedFigure, key=("id",), checks=(_min_le_value_le_max,)),
     COUNTRIES: Table(COUNTRIES, Country, key=("iso2",)),
     MODELS: Table(MODELS, ModelPreset, key=("id",), checks=(_active_le_total,)),
+    GRID_WATER: Table(GRID_WATER, GridWater, key=("iso2",), checks=(_water_low_le_value_le_high,)),
 }
 
 
@@ -273,6 +285,10 @@ class Catalog:
     embodied: Mapping[str, EmbodiedFigure]
     fleet_pue: Mapping[str, FacilityFigure]
     fleet_wue: Mapping[str, FacilityFigure]
+    #: Water consumed per kWh generated, by ISO2 country code.
+    grid_water: Mapping[str, GridWater]
+    #: The generation-weighted world figure, for sites without a known country.
+    world_grid_water: GridWater
     data_version: str
 
     def suggest(self, kind: str, unknown: str, limit: int = 3) -> list[str]:
@@ -426,6 +442,11 @@ def load_catalog(data_dir: Path | None = None) -> Catalog:
     models = _index(parsed[MODELS], lambda v: ModelPreset(**v), lambda m: m.id)
     embodied = _index(parsed[EMBODIED], lambda v: EmbodiedFigure(**v), lambda e: e.id)
 
+    grid_water = {row.values["iso2"]: GridWater(**row.values) for row in parsed[GRID_WATER]}
+    world_grid_water = grid_water.pop(WORLD, None)
+    if world_grid_water is None:
+        raise ReferenceDataError(f"{GRID_WATER}: no row with iso2 'WORLD' (the global default)")
+
     digest = hashlib.sha256()
     for name in DATA_FILES:
         digest.update(name.encode())
@@ -443,5 +464,7 @@ def load_catalog(data_dir: Path | None = None) -> Catalog:
         embodied=embodied,
         fleet_pue=MappingProxyType(fleet_pue),
         fleet_wue=MappingProxyType(fleet_wue),
+        grid_water=MappingProxyType(grid_water),
+        world_grid_water=world_grid_water,
         data_version=f"{DATA_RELEASE}-{digest.hexdigest()[:8]}",
     )

@@ -110,7 +110,7 @@ class Accelerator:
     peak_tflops: Mapping[str, float | None] = derived(
         "Dense peak per precision (int8 in TOPS); null where unpublished."
     )
-    launch_year: int = column(YEAR)
+    launch_year: int | None = column(YEAR, "Year of launch (null for an accelerator a caller describes).")
     embodied_kgco2e_vendor: float | None = column(
         POS_OPT, "Vendor product carbon footprint, kgCO2e per accelerator.", csv="embodied_kgco2e_vendor_pcf"
     )
@@ -119,6 +119,18 @@ class Accelerator:
         "BoaviztAPI bottom-up estimate, kgCO2e per accelerator (model output).",
         csv="embodied_kgco2e_boavizta_estimate",
     )
+    successor_id: str = column(
+        OPTIONAL_TEXT, "Catalog id of the next generation of the same product line; empty for the newest."
+    )
+    default_power_w: float | None = column(
+        POS_OPT, "Where no power figure is published: a sourced default mean power, W (see default_power_basis)."
+    )
+    default_power_low_w: float | None = column(POS_OPT, "Low end of that default, W.")
+    default_power_high_w: float | None = column(POS_OPT, "High end of that default, W.")
+    default_power_basis: str = column(OPTIONAL_TEXT, "How the default power was derived.")
+    spec_source: str = column(OPTIONAL_TEXT, "Citation(s) for memory, bandwidth and peak throughput.")
+    power_source: str = column(OPTIONAL_TEXT, "Citation(s) for the power figures.")
+    embodied_source: str = column(OPTIONAL_TEXT, "Citation(s) for the embodied figures.")
     notes: str = column(OPTIONAL_TEXT, _NOTES)
     source: str = column(REQUIRED_TEXT, _SOURCE)
 
@@ -224,6 +236,22 @@ class Country:
     name: str = column(REQUIRED_TEXT)
     grid_ci_gco2e_per_kwh: float = column(NONNEG)
     year: int = column(YEAR)
+    basis: str = column(REQUIRED_TEXT)
+    source: str = column(REQUIRED_TEXT, _SOURCE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GridWater:
+    """Water consumed to generate electricity in a country (or ``WORLD``), litres per kWh generated."""
+
+    iso2: str = column(iso2)
+    name: str = column(REQUIRED_TEXT)
+    l_per_kwh: float = column(NONNEG, "Central value: hydropower reservoir evaporation counted.")
+    l_per_kwh_low: float = column(NONNEG, "No hydropower evaporation allocated, once-through cooling.")
+    l_per_kwh_high: float = column(NONNEG, "Highest wet-cooling medians, hydropower evaporation counted.")
+    l_per_kwh_excl_hydro: float = column(NONNEG, "Central value with no hydropower evaporation allocated.")
+    share_hydro: float = column(number(0, hi=1), "Hydropower share of generation.")
+    mix_year: str = column(REQUIRED_TEXT, "Year of the generation mix.")
     basis: str = column(REQUIRED_TEXT)
     source: str = column(REQUIRED_TEXT, _SOURCE)
 

@@ -11,13 +11,17 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from ..domain.inputs import (
     DEPLOYMENT_MODES,
     FINE_TUNING_METHODS,
+    MEASURED_SCOPES,
+    PEAK_PRECISIONS,
     PRECISIONS,
     PROVIDERS,
+    AcceleratorSpec,
     DatacenterSpec,
     DeploymentSpec,
     FineTuningRequest,
     HardwareSpec,
     InferenceRequest,
+    MeasuredSpec,
     ModelSpec,
     RagSpec,
     TrainingRequest,
@@ -34,6 +38,12 @@ MAX_RUNS = 100_000
 MAX_REQUESTS = 1e16
 MAX_TOKENS_PER_REQUEST = 100_000_000.0
 MAX_POWER_W = 10_000.0
+MAX_MEMORY_GB = 100_000.0
+MAX_BANDWIDTH_GB_PER_S = 10_000_000.0
+MAX_PEAK_TFLOPS = 10_000_000.0
+MAX_EMBODIED_KG = 1_000_000.0
+MAX_ENERGY_KWH = 1e12
+MAX_SEQUENCE_LENGTH = 100_000_000.0
 #: Floors of inputs that end up as divisors (a denormal MFU or duration would overflow to infinity).
 MIN_MFU = 0.001
 MIN_HOURS = 1e-6
@@ -60,9 +70,62 @@ class ModelSchema(Schema):
         return ModelSpec(**data)
 
 
+class PeakTflopsSchema(Schema):
+    """Dense (no 2:4 sparsity) peak throughput per precision; int8 in TOPS."""
+
+    fp32 = positive(MAX_PEAK_TFLOPS, "Non-tensor (vector) fp32 TFLOP/s.")
+    tf32 = positive(MAX_PEAK_TFLOPS, "Dense tf32 TFLOP/s.")
+    bf16 = positive(MAX_PEAK_TFLOPS, "Dense bf16 TFLOP/s.")
+    fp16 = positive(MAX_PEAK_TFLOPS, "Dense fp16 TFLOP/s.")
+    fp8 = positive(MAX_PEAK_TFLOPS, "Dense fp8 TFLOP/s.")
+    int8 = positive(MAX_PEAK_TFLOPS, "Dense int8 TOPS.")
+
+    @validates_schema
+    def _not_empty(self, data, **_):
+        if not data:
+            raise ValidationError(f"Give at least one of {', '.join(PEAK_PRECISIONS)}.", "_schema")
+
+    @post_load
+    def _make(self, data, **_):
+        return tuple((p, data[p]) for p in PEAK_PRECISIONS if p in data)
+
+
+def _peaks(description: str, **kwargs):
+    return fields.Nested(PeakTflopsSchema, metadata={"description": description}, **kwargs)
+
+
+class AcceleratorSpecSchema(Schema):
+    """An accelerator the catalog does not list, described with its published figures."""
+
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "The accelerator's name (shown as compute.accelerator 'custom:<name>')."},
+    )
+    tdp_w = positive(MAX_POWER_W, "Thermal design power per accelerator, W.", required=True)
+    memory_gb = positive(MAX_MEMORY_GB, "Memory per accelerator, GB.", required=True)
+    memory_bandwidth_gb_per_s = positive(MAX_BANDWIDTH_GB_PER_S, "Peak memory bandwidth, GB/s.", required=True)
+    peak_tflops = _peaks("Dense peak per precision, at least one of bf16, fp16, tf32, fp32.", required=True)
+    embodied_kgco2e = positive(MAX_EMBODIED_KG, "Manufacturing emissions per accelerator, kgCO2e (optional).")
+
+    @validates_schema
+    def _computes(self, data, **_):
+        peaks = dict(data.get("peak_tflops") or ())
+        if peaks and not any(p in peaks for p in ("bf16", "fp16", "tf32", "fp32")):
+            raise ValidationError("Give a bf16, fp16, tf32 or fp32 peak: estimates fall back to one.", "peak_tflops")
+
+    @post_load
+    def _make(self, data, **_):
+        return AcceleratorSpec(**data)
+
+
 class HardwareSchema(Schema):
     accelerator = identifier("Accelerator id from GET /v1/accelerators.")
     instance_type = identifier("Instance type id from GET /v1/instances (implies accelerator and count per instance).")
+    spec = fields.Nested(
+        AcceleratorSpecSchema,
+        metadata={"description": "An accelerator the catalog does not list, in place of accelerator or instance_type."},
+    )
     count = count(MAX_ACCELERATORS, "Accelerators, or instances when instance_type is used.")
     precision = choice(PRECISIONS, "Numeric precision of weights and compute; default bf16.")
     power_w = positive(MAX_POWER_W, "Average power per accelerator, W; default from TDP and workload.")
@@ -70,11 +133,15 @@ class HardwareSchema(Schema):
         5.0, "Host (CPU, memory, network) power as a fraction of accelerator power; 0 when power_w includes the host."
     )
     mfu = positive(1.0, "Model-FLOPs utilisation, 0.001 <= mfu <= 1.", minimum=MIN_MFU)
+    peak_tflops = _peaks("Overrides of the accelerator's dense peaks, per precision.")
 
     @validates_schema
     def _one_device(self, data, **_):
-        if data.get("accelerator") is not None and data.get("instance_type") is not None:
-            raise ValidationError("Give accelerator or instance_type, not both.", "_schema")
+        given = [k for k in ("accelerator", "instance_type", "spec") if data.get(k) is not None]
+        if len(given) > 1:
+            raise ValidationError(
+                f"Give one of accelerator, instance_type or spec, not {' and '.join(given)}.", "_schema"
+            )
 
     @post_load
     def _make(self, data, **_):
@@ -93,6 +160,9 @@ class DatacenterSchema(Schema):
         validate=validate.Range(min=1, max=5), metadata={"description": "Power usage effectiveness override, >= 1."}
     )
     wue_l_per_kwh = non_negative(50.0, "Water usage effectiveness override, L per kWh of IT energy.")
+    offsite_water_l_per_kwh = non_negative(
+        200.0, "Override of the water consumed to generate electricity, L per kWh (off-site water)."
+    )
 
     @validates_schema
     def _location(self, data, **_):
@@ -110,8 +180,40 @@ def _datacenter():
     return fields.Nested(DatacenterSchema, load_default=DatacenterSpec, metadata={"description": "Where it runs."})
 
 
+def _sequence_length():
+    return positive(
+        MAX_SEQUENCE_LENGTH,
+        "Tokens per training sequence (context length); default 4,096. Attention FLOPs grow with it.",
+    )
+
+
 def _embodied():
     return StrictBoolean(load_default=True, metadata={"description": "Include embodied (manufacturing) emissions."})
+
+
+class MeasuredSchema(Schema):
+    """Energy the job measured (CodeCarbon, Zeus, DCGM), used exactly instead of the modelled energy."""
+
+    it_energy_kwh = non_negative(
+        MAX_ENERGY_KWH,
+        "Measured energy, kWh, before any facility overhead (CodeCarbon's energy_consumed, summed over the run).",
+        required=True,
+    )
+    scope = choice(
+        MEASURED_SCOPES,
+        "What the figure covers: it (accelerators, CPU and memory; CodeCarbon) or accelerators (Zeus, DCGM).",
+        load_default="it",
+    )
+
+    @post_load
+    def _make(self, data, **_):
+        return MeasuredSpec(**data)
+
+
+def _measured():
+    return fields.Nested(
+        MeasuredSchema, metadata={"description": "Measured energy: replaces the modelled IT energy (range collapses)."}
+    )
 
 
 class TrainingRequestSchema(Schema):
@@ -119,13 +221,15 @@ class TrainingRequestSchema(Schema):
     training_tokens_billion = positive(
         MAX_TOKENS_BILLION, "Training tokens, billions; default: the preset's published figure."
     )
-    flops = positive(MAX_FLOPS, "Total training FLOPs per run; default 6 x active parameters x tokens.")
+    sequence_length = _sequence_length()
+    flops = positive(MAX_FLOPS, "Total training FLOPs per run; default 6 x active parameters x tokens plus attention.")
     hardware = fields.Nested(HardwareSchema, required=True)
     duration_hours = positive(MAX_HOURS, "Wall-clock hours per run (at least 1e-6).", minimum=MIN_HOURS)
     accelerator_hours = positive(MAX_ACCELERATOR_HOURS, "Accelerator-hours per run.")
     runs = count(MAX_RUNS, "Identical runs (e.g. a hyper-parameter search); default 1.", load_default=1)
     datacenter = _datacenter()
     include_embodied = _embodied()
+    measured = _measured()
 
     @post_load
     def _make(self, data, **_):
@@ -138,12 +242,14 @@ class FineTuningRequestSchema(Schema):
     trainable_parameters_fraction = positive(1.0, "Share of parameters trained, 0 < f <= 1; default per method.")
     dataset_tokens_million = positive(MAX_TOKENS_BILLION * 1000, "Tokens in the fine-tuning dataset, millions.")
     epochs = positive(100_000.0, "Passes over the dataset; default 1.", load_default=1.0)
+    sequence_length = _sequence_length()
     hardware = fields.Nested(HardwareSchema, load_default=HardwareSpec)
     duration_hours = positive(MAX_HOURS, "Wall-clock hours per run (at least 1e-6).", minimum=MIN_HOURS)
     accelerator_hours = positive(MAX_ACCELERATOR_HOURS, "Accelerator-hours per run.")
     runs = count(MAX_RUNS, "Identical runs; default 1.", load_default=1)
     datacenter = _datacenter()
     include_embodied = _embodied()
+    measured = _measured()
 
     @validates_schema
     def _full_trains_all(self, data, **_):
@@ -216,6 +322,7 @@ class InferenceRequestSchema(Schema):
     rag = fields.Nested(RagSchema, metadata={"description": "Retrieval-augmented generation."})
     datacenter = _datacenter()
     include_embodied = _embodied()
+    measured = _measured()
 
     @post_load
     def _make(self, data, **_):

@@ -38,11 +38,22 @@ class BreakdownSchema(Schema):
     facility_overhead_kwh = _range("Cooling and power distribution: IT energy x (PUE - 1).")
     operational_kgco2e = _range("Location-based operational emissions.")
     embodied_kgco2e = _range("Manufacturing emissions allocated by accelerator-hours (0 when excluded).")
+    market_based_operational_kgco2e = _range(
+        "GHG Protocol Scope 2 market-based operational emissions: operational x the provider's market-based factor "
+        "for the region; null where no factor is known. market_based_emissions_kgco2e = this + embodied.",
+        allow_none=True,
+    )
+    offsite_water_l = _range(
+        "Off-site water: facility energy x the water consumed to generate each kWh in the grid's country "
+        "(water_l counts on-site water only)."
+    )
 
 
 class ComputeSchema(Schema):
     flops = _range("Floating-point operations, when determined.", allow_none=True)
-    accelerator = fields.String(required=True, metadata={"description": "Accelerator id."})
+    accelerator = fields.String(
+        required=True, metadata={"description": "Accelerator id; 'custom:<name>' for hardware.spec."}
+    )
     accelerator_count = fields.Integer(required=True)
     accelerator_hours = _range("Accelerator-hours (all runs).")
     duration_hours = _range("Wall-clock hours per run, when determined.", allow_none=True)
@@ -88,6 +99,7 @@ class PerRequestSchema(Schema):
     energy_wh = _range("Facility energy per request, Wh.", allow_none=True)
     emissions_gco2e = _range("Emissions per request, gCO2e.", allow_none=True)
     water_ml = _range("On-site water per request, mL.", allow_none=True)
+    offsite_water_ml = _range("Off-site water per request, mL.", allow_none=True)
 
 
 class ServingSchema(Schema):

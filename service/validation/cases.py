@@ -23,12 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from service.reference import Catalog, load_catalog
+
+from .training_fit import Run, published_accelerator_hours, run_of
+
 CASES_PATH = Path(__file__).resolve().parents[2] / "tests" / "validation" / "published-cases.json"
 
 CONVENTION = "convention"
 PREDICTIVE = "predictive"
+BENCHMARK = "benchmark"
 INFERENCE = "inference"
-GROUPS = (CONVENTION, PREDICTIVE, INFERENCE)
+GROUPS = (CONVENTION, PREDICTIVE, BENCHMARK, INFERENCE)
 
 #: Accelerator ids of the shipped catalog for the hardware names the sources use.
 HARDWARE_IDS = {
@@ -66,7 +71,7 @@ class Check:
 
     @property
     def id(self) -> str:
-        kind = {"convention": "", "predictive": "predicted-", "inference": ""}[self.group]
+        kind = {"convention": "", "predictive": "predicted-", "benchmark": "predicted-", "inference": ""}[self.group]
         return f"{self.case_id}:{kind}{self.quantity.split(' ')[0].lower()}"
 
     def read(self, response: dict[str, Any]) -> dict[str, float]:
@@ -208,30 +213,6 @@ def _meta_card_convention(case) -> list[Check]:
 # -- training: predictive -------------------------------------------------------------------------
 
 
-def _hours_from_model(case, count: int | None = None) -> Check:
-    """Accelerator-hours from model size, tokens and hardware only (MFU is the service's)."""
-    hardware: dict[str, Any] = {"accelerator": _hardware(case)}
-    if count is not None:
-        hardware["count"] = count
-    body = {
-        "model": {"parameters_billion": case["params_billion"]},
-        "training_tokens_billion": case["tokens_billion"],
-        "hardware": hardware,
-        "include_embodied": False,
-    }
-    return Check(
-        case["id"],
-        PREDICTIVE,
-        "accelerator-hours (from size x tokens)",
-        "training",
-        body,
-        case["accelerator_hours"],
-        ("compute", "accelerator_hours"),
-        scope="accelerator-hours",
-        source=case["source"],
-    )
-
-
 def _patterson_power_withheld(case) -> Check:
     """Count x hours, PUE and grid given; the measured system power is withheld (service: power + host)."""
     body = {
@@ -249,28 +230,6 @@ def _patterson_power_withheld(case) -> Check:
         case["energy_kwh"],
         ("energy_kwh",),
         scope="facility energy; measured system power withheld",
-        source=case["source"],
-    )
-
-
-def _patterson_hours_from_flops(case) -> Check:
-    """Accelerator-hours from the published total FLOPs, model size, accelerator and count (MFU withheld)."""
-    body = {
-        "model": {"parameters_billion": case["params_billion"]},
-        "flops": case["other"]["total_flops"],
-        "hardware": {"accelerator": _hardware(case), "count": case["accelerator_count"]},
-        "include_embodied": False,
-    }
-    published = case["accelerator_count"] * case["hours"]
-    return Check(
-        case["id"],
-        PREDICTIVE,
-        "accelerator-hours (from FLOPs)",
-        "training",
-        body,
-        published,
-        ("compute", "accelerator_hours"),
-        scope="accelerator-hours; published = count x hours",
         source=case["source"],
     )
 
@@ -315,6 +274,77 @@ def _dodge_finetune(case) -> Check:
         case["energy_kwh"],
         ("breakdown", "accelerators_kwh"),
         scope="GPU only (measured): accelerators_kwh",
+        source=case["source"],
+    )
+
+
+# -- training and fine-tuning: any run the throughput model can be checked on ----------------------------------
+
+
+def training_run_check(case: dict[str, Any], run: Run) -> Check:
+    """Accelerator-hours from what a user knows before the run: size, tokens (or the published FLOPs), the
+    accelerator, and the count, precision and sequence length where the source publishes them."""
+    model: dict[str, Any] = {"parameters_billion": case["params_billion"]}
+    if run.is_moe:
+        model["active_parameters_billion"] = run.active_parameters / 1e9
+    hardware: dict[str, Any] = {"accelerator": run.accelerator_id}
+    if case.get("accelerator_count"):
+        hardware["count"] = case["accelerator_count"]
+    if case.get("precision"):
+        hardware["precision"] = case["precision"]
+    body: dict[str, Any] = {"model": model, "hardware": hardware, "include_embodied": False}
+    if case.get("seq_length"):
+        body["sequence_length"] = case["seq_length"]
+    if run.kind == "fine-tuning":
+        body["method"] = (case.get("method") or "full").split(" ")[0].lower()
+        body["dataset_tokens_million"] = run.tokens / 1e6
+        if case.get("trainable_fraction") and body["method"] != "full":
+            body["trainable_parameters_fraction"] = case["trainable_fraction"]
+        endpoint = "fine-tuning"
+    else:
+        endpoint = "training"
+        if run.published_flops is not None:
+            body["flops"] = run.published_flops
+        else:
+            body["training_tokens_billion"] = run.tokens / 1e9
+    quantity = (
+        "accelerator-hours (from FLOPs)"
+        if run.published_flops is not None
+        else "accelerator-hours (from size x tokens)"
+    )
+    return Check(
+        case["id"],
+        BENCHMARK if run.benchmark else PREDICTIVE,
+        quantity,
+        endpoint,
+        body,
+        run.published_hours,
+        ("compute", "accelerator_hours"),
+        scope="accelerator-hours of the timed run" if run.benchmark else "accelerator-hours",
+        source=case["source"],
+        extra={"cv_group": run.group},
+    )
+
+
+def _measured_accelerator_energy(case: dict[str, Any]) -> Check | None:
+    """Measured accelerator energy of a run whose accelerator-hours are published: power is the service's."""
+    hours = published_accelerator_hours(case)
+    if case.get("energy_basis") != "measured" or case.get("energy_scope") != "accelerator" or not hours:
+        return None
+    body = {
+        "hardware": {"accelerator": case["accelerator_id"]},
+        "accelerator_hours": hours,
+        "include_embodied": False,
+    }
+    return Check(
+        case["id"],
+        PREDICTIVE,
+        "accelerator energy kWh (power withheld)",
+        "training",
+        body,
+        case["energy_kwh"],
+        ("breakdown", "accelerators_kwh"),
+        scope="accelerators only (measured)",
         source=case["source"],
     )
 
@@ -462,21 +492,6 @@ _register(
 )
 _register(
     [
-        "patterson2021-evolved-transformer-nas",
-        "patterson2021-t5-11b",
-        "patterson2021-meena",
-        "patterson2021-gshard-600b",
-        "patterson2021-switch-transformer",
-        "patterson2021-gpt3-175b",
-        "patterson2021-t1-transformer-big-p100-iowa",
-        "patterson2021-t1-evolved-transformer-medium-p100-iowa",
-        "patterson2021-t1-transformer-big-tpuv2-iowa",
-        "patterson2021-t1-evolved-transformer-medium-tpuv2-iowa",
-    ],
-    _patterson_hours_from_flops,
-)
-_register(
-    [
         "strubell2019-transformer-base",
         "strubell2019-transformer-big",
         "strubell2019-elmo",
@@ -485,15 +500,11 @@ _register(
     ],
     _strubell_convention,
 )
-_register(["llama1-7b", "llama1-13b", "llama1-33b"], _llama1_convention, _hours_from_model)
-_register("llama1-65b", _llama1_convention, lambda c: _hours_from_model(c, c["accelerator_count"]))
+_register(["llama1-7b", "llama1-13b", "llama1-33b", "llama1-65b"], _llama1_convention)
 _register(["llama1-table15-opt-175b", "llama1-table15-bloom-176b"], _llama1_convention)
-_register(
-    "luccioni2022-bloom-176b-dynamic", _bloom_dynamic_convention, lambda c: _hours_from_model(c, c["accelerator_count"])
-)
+_register("luccioni2022-bloom-176b-dynamic", _bloom_dynamic_convention)
 _register("luccioni2022-bloom-176b-lifecycle", _bloom_lifecycle)
 _register(["llama31-8b", "llama31-405b", "llama32-1b-qlora"], _meta_card_convention)
-_register(["llama31-8b", "llama31-405b"], _hours_from_model)
 _register("dodge2022-bert-small-finetune-mnli", _dodge_finetune)
 _register(
     [
@@ -516,11 +527,32 @@ _register("mlenergy-llama31-8b-h100-bs64-per-token", lambda c: _per_request(_mle
 _register("mlenergy2025-llama31-8b-longcontext-h100", lambda c: _per_request(_mlenergy_long_context(c)))
 
 
-def build_checks(cases: list[dict[str, Any]] | None = None) -> list[Check]:
-    """Every check, in the order of the cases file."""
+def build_checks(cases: list[dict[str, Any]] | None = None, catalog: Catalog | None = None) -> list[Check]:
+    """Every check, in the order of the cases file: the case's own builders, then the generic training-run
+    check for every run the throughput model can be checked on, and measured accelerator energy."""
+    catalog = catalog or load_catalog()
     checks: list[Check] = []
     for case in cases if cases is not None else load_cases():
         for builder in BUILDERS.get(case["id"], []):
             made = builder(case)
             checks.extend(made if isinstance(made, list) else [made])
+        run = run_of(case, catalog)
+        if isinstance(run, Run):
+            checks.append(training_run_check(case, run))
+        energy = _measured_accelerator_energy(case) if case["kind"] in ("training", "fine-tuning") else None
+        if energy is not None:
+            checks.append(energy)
     return checks
+
+
+def not_modelled(cases: list[dict[str, Any]] | None = None, catalog: Catalog | None = None) -> dict[str, str]:
+    """Training and fine-tuning cases no check uses, with the reason (listed in docs/validation.md)."""
+    catalog = catalog or load_catalog()
+    out = {}
+    for case in cases if cases is not None else load_cases():
+        if case["kind"] == "inference" or case["id"] in BUILDERS:
+            continue
+        made = run_of(case, catalog)
+        if not isinstance(made, Run) and _measured_accelerator_energy(case) is None:
+            out[case["id"]] = made
+    return out

@@ -64,6 +64,8 @@ def test_contract_field_names(client):
         "facility_overhead_kwh",
         "operational_kgco2e",
         "embodied_kgco2e",
+        "market_based_operational_kgco2e",
+        "offsite_water_l",
     }
     assert {"flops", "accelerator_count", "accelerator_hours", "duration_hours"} <= set(body["compute"])
     assert "market_based_emissions_kgco2e" in body
@@ -227,10 +229,11 @@ def test_underdetermined_training_says_which_inputs_would_do(client):
     assert "duration_hours" in body["detail"] and "training_tokens_billion" in body["detail"]
 
 
-def test_unpublished_power_is_422_naming_power_w(client):
+def test_unpublished_power_gets_a_sourced_default_and_a_warning(client):
     payload = {"hardware": {"accelerator": "aws-trainium2", "count": 16}, "duration_hours": 1}
-    body = assert_problem(client.post("/v1/estimates/training", json=payload), 422)
-    assert "hardware.power_w" in body["errors"]
+    response = client.post("/v1/estimates/training", json=payload)
+    assert response.status_code == 200
+    assert "power-not-published" in {w["code"] for w in response.get_json()["warnings"]}
 
 
 def test_unknown_route_is_404(client):

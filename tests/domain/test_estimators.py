@@ -11,7 +11,7 @@ from service.domain import (
     UnderdeterminedError,
     UnknownReferenceError,
 )
-from service.domain.defaults import INDUSTRY_PUE, TRAINING_POWER_FRACTION_OF_TDP
+from service.domain.defaults import INDUSTRY_PUE
 from service.domain.fine_tuning import fine_tuning_memory_gb
 from service.domain.inputs import (
     DatacenterSpec,
@@ -22,6 +22,7 @@ from service.domain.inputs import (
     ModelSpec,
     TrainingRequest,
 )
+from service.domain.throughput import TRAINING_POWER_FRACTION_OF_TDP
 
 EXACT_SITE = DatacenterSpec(carbon_intensity_gco2e_per_kwh=400.0, pue=1.2, wue_l_per_kwh=0.5)
 
@@ -34,7 +35,7 @@ def estimator(catalog):
 def test_training_with_every_input_given_is_exact(estimator):
     # 8 GPUs x 10 h = 80 GPU-h x 500 W = 40 kWh; host 0; x PUE 1.2 = 48 kWh; x 400 g = 19.2 kg; water 40 x 0.5 = 20 L.
     request = TrainingRequest(
-        hardware=HardwareSpec(accelerator="nvidia-a100-sxm4-80gb", count=8, power_w=500, host_overhead_fraction=0),
+        hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=8, power_w=500, host_overhead_fraction=0),
         duration_hours=10,
         datacenter=EXACT_SITE,
         include_embodied=False,
@@ -64,7 +65,9 @@ def test_training_from_flops_uses_default_mfu_and_power(estimator, catalog):
         hardware=HardwareSpec(accelerator="nvidia-a100-sxm4-80gb", count=512),
     )
     body = estimator.training(request).as_dict()
-    assert body["compute"]["flops"]["value"] == pytest.approx(6 * 7e9 * 1e12, rel=1e-12)
+    # 6 N D plus attention at the default 4,096-token sequence: x (1 + 4096 / (6 d)), d = (128/12 x 7e9)^(1/3).
+    d_model = (128 / 12 * 7e9) ** (1 / 3)
+    assert body["compute"]["flops"]["value"] == pytest.approx(6 * 7e9 * 1e12 * (1 + 4096 / (6 * d_model)), rel=1e-12)
     energy = body["energy_kwh"]
     assert energy["low"] < energy["value"] < energy["high"]
     power = next(a for a in body["assumptions"] if a["name"] == "power_w")
@@ -88,7 +91,16 @@ def test_mixture_of_experts_uses_active_parameters(estimator):
             hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"),
         )
     )
-    assert moe.flops.value == pytest.approx(dense.flops.value * 13.0 / 47.0, rel=1e-12)
+    # FLOPs follow the active parameters (attention included): exactly a dense 13B model's.
+    dense_13b = estimator.training(
+        TrainingRequest(
+            model=ModelSpec(parameters_billion=13.0),
+            training_tokens_billion=100,
+            hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb"),
+        )
+    )
+    assert moe.flops.value == pytest.approx(dense_13b.flops.value, rel=1e-12)
+    assert moe.flops.value < dense.flops.value * 0.3
 
 
 def test_training_without_enough_inputs_names_what_would_do(estimator):
@@ -106,13 +118,26 @@ def test_unknown_accelerator_suggests_close_ids(estimator):
     assert error.value.field == "hardware.accelerator"
 
 
-def test_unpublished_tdp_requires_power(estimator):
+def test_unpublished_tdp_gets_the_sourced_default_with_a_warning(estimator, catalog):
     request = TrainingRequest(hardware=HardwareSpec(accelerator="aws-trainium2", count=16), duration_hours=1)
-    with pytest.raises(MissingReferenceFigureError) as error:
-        estimator.training(request)
-    assert error.value.field == "hardware.power_w"
+    estimate = estimator.training(request)
+    assert "power-not-published" in {w.code for w in estimate.ledger.warnings}
+    default = catalog.accelerators["aws-trainium2"].default_power_w
+    assert estimate.footprint.accelerators_kwh.value == pytest.approx(16 * default / 1000, rel=1e-12)
     given = TrainingRequest(hardware=HardwareSpec(accelerator="aws-trainium2", count=16, power_w=500), duration_hours=1)
     assert estimator.training(given).footprint.accelerators_kwh.value == pytest.approx(16 * 500 / 1000, rel=1e-12)
+
+
+def test_an_accelerator_without_any_power_figure_asks_for_power_w(catalog):
+    import dataclasses
+
+    from service.domain.assumptions import Ledger
+    from service.domain.power import reference_power
+
+    bare = dataclasses.replace(catalog.accelerators["aws-trainium2"], default_power_w=None)
+    with pytest.raises(MissingReferenceFigureError) as error:
+        reference_power(bare, Ledger())
+    assert error.value.field == "hardware.power_w"
 
 
 def test_region_gives_catalog_grid_pue_and_wue(estimator, catalog):
@@ -196,7 +221,8 @@ def test_lora_costs_less_compute_than_full(estimator):
     }
     full = estimator.fine_tuning(FineTuningRequest(method="full", **common))
     lora = estimator.fine_tuning(FineTuningRequest(method="lora", trainable_parameters_fraction=0.01, **common))
-    assert lora.flops.value == pytest.approx(full.flops.value * 4.02 / 6.0, rel=1e-12)
+    # Frozen weights save the weight gradients, 6 - 4.02 = 1.98 FLOPs per parameter-token; attention is unchanged.
+    assert lora.flops.value == pytest.approx(full.flops.value - 1.98 * 8e9 * 100e6, rel=1e-12)
 
 
 def test_inference_defaults_count_to_fit_memory(estimator):

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.domain.formulas.compute import (
-    accelerator_hours_from_flops,
-    fine_tuning_flops,
-    forward_flops,
-    frozen_base_flops_per_parameter_token,
-    size_adjusted_mfu,
-    training_flops,
-)
+from service.domain.formulas.compute import forward_flops, frozen_base_flops_per_parameter_token, training_flops
 from service.domain.formulas.emissions import (
     embodied_emissions_kgco2e,
     embodied_kgco2e_per_accelerator_hour,
@@ -34,6 +27,12 @@ from service.domain.formulas.inference import (
     weight_bytes_per_batch_member,
 )
 from service.domain.formulas.memory import inference_memory_gb, minimum_accelerators, serving_accelerators
+from service.domain.formulas.throughput import (
+    ThroughputModel,
+    attention_share,
+    d_model_from_parameters,
+    training_flops_per_token,
+)
 from service.domain.ranges import Range
 
 X = Range.exact
@@ -62,16 +61,36 @@ def test_frozen_base_flops_factor(fraction, checkpointing, expected):
     assert frozen_base_flops_per_parameter_token(X(fraction), checkpointing).value == pytest.approx(expected, rel=REL)
 
 
-def test_fine_tuning_flops():
-    # 7e9 parameters x 1e8 tokens x 4.02 = 2.814e18
-    assert fine_tuning_flops(X(7e9), X(1e8), X(4.02)).value == pytest.approx(2.814e18, rel=REL)
+def test_d_model_from_parameters_follows_llama_aspect_ratio():
+    # (128 / 12 x 8e9)^(1/3) = (8.5333e10)^(1/3) = 4402.6; Llama 3 8B's d_model is 4096.
+    assert d_model_from_parameters(8e9) == pytest.approx((128 / 12 * 8e9) ** (1 / 3), rel=REL)
+    assert d_model_from_parameters(8e9) == pytest.approx(4096, rel=0.08)
+    assert d_model_from_parameters(405e9) == pytest.approx(16384, rel=0.02)
 
 
-def test_accelerator_hours_from_flops_gpt3_on_v100():
-    # 3.14e23 FLOPs / (125e12 FLOP/s x 0.2) / 3600 s = 3,488,888.9 V100-hours
-    hours = accelerator_hours_from_flops(X(3.14e23), 125e12, X(0.2))
-    assert hours.value == pytest.approx(3.14e23 / (125e12 * 0.2) / 3600, rel=REL)
-    assert hours.value == pytest.approx(3_488_888.9, rel=1e-6)
+def test_attention_share_is_sequence_over_six_d():
+    # T = 8192, d = 4096: 8192 / (6 x 4096) = 1/3 of 6N.
+    assert attention_share(8192, 4096) == pytest.approx(1 / 3, rel=REL)
+
+
+def test_training_flops_per_token_adds_attention_to_six_n():
+    # N = 8e9, T = 4096, d = 4402.6: 6N (1 + 4096 / (6 x 4402.6)) = 4.8e10 x 1.155058 = 5.54428e10
+    d = (128 / 12 * 8e9) ** (1 / 3)
+    expected = 6 * 8e9 * (1 + 4096 / (6 * d))
+    assert training_flops_per_token(8e9, 4096, 6.0) == pytest.approx(expected, rel=REL)
+    # Frozen weights: 4.02 N plus the same attention work (forward and both backward passes).
+    assert training_flops_per_token(8e9, 4096, 4.02) == pytest.approx(expected - 1.98 * 8e9, rel=REL)
+
+
+def test_throughput_model_is_compute_plus_memory_time():
+    # a = 2, r = 0.004: on an A100 (312e12, 2.039e12): 2/312e12 + 0.004/2.039e12 = 6.4103e-15 + 1.9618e-15 s per FLOP
+    model = ThroughputModel(2.0, 0.004, 0.5, -0.5, 0.4, "test")
+    seconds = 2 / 312e12 + 0.004 / 2.039e12
+    assert model.seconds_per_flop(312e12, 2.039e12, False) == pytest.approx(seconds, rel=REL)
+    assert model.seconds_per_flop(312e12, 2.039e12, True) == pytest.approx(seconds * 1.6487212707, rel=REL)
+    assert model.mfu(312e12, 2.039e12, False) == pytest.approx(1 / (312e12 * seconds), rel=REL)
+    # Utilisation never exceeds 1/a, however plentiful the bandwidth.
+    assert model.mfu(1e12, 1e18, False) == pytest.approx(0.5, rel=1e-5)
 
 
 def test_energy_chain_llama1_7b_table15():
@@ -134,13 +153,6 @@ def test_prefill_is_compute_bound_for_long_prompts():
     # 2 x 8e9 x 4096 tokens / 989e12 = 66.27 ms; weights read once per batch of 64: 16e9/64/3.35e12 = 0.075 ms.
     seconds = prefill_seconds(X(8e9), X(4096), X(16e9 / 64), 989e12, X(1.0), 3.35e12, X(1.0))
     assert seconds.value == pytest.approx(2 * 8e9 * 4096 / 989e12, rel=REL)
-
-
-def test_size_adjusted_mfu_halves_at_the_half_size():
-    # asymptote 0.45, N = N_half = 38e9: 0.45 / (1 + sqrt(1)) = 0.225; N = 8e9: 0.45 / (1 + sqrt(4.75)) = 0.14163
-    assert size_adjusted_mfu(Range(0.45, 0.315, 0.585), 38e9, 38e9).value == pytest.approx(0.225, rel=REL)
-    assert size_adjusted_mfu(X(0.45), 8e9, 38e9).value == pytest.approx(0.45 / (1 + 4.75**0.5), rel=REL)
-    assert size_adjusted_mfu(X(0.45), 8e9, 0.0).value == pytest.approx(0.45, rel=REL)  # no size penalty
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from ..defaults import INFERENCE_FLOPS_PER_PARAMETER_TOKEN, TRAINING_FLOPS_PER_PARAMETER_TOKEN
 from ..ranges import Range
 
@@ -34,26 +32,6 @@ def frozen_base_flops_per_parameter_token(trainable_fraction: Range, gradient_ch
     )
 
 
-def fine_tuning_flops(parameters: Range, tokens: Range, flops_per_parameter_token: Range) -> Range:
-    """Fine-tuning FLOPs = factor x N x D with the per-method factor above."""
-    return parameters.times(tokens, flops_per_parameter_token)
-
-
 def forward_flops(active_parameters: Range, tokens: Range) -> Range:
     """Forward-pass FLOPs ~= 2 x N x tokens: prefill, decoding or embedding (Kaplan et al. 2020)."""
     return active_parameters.times(tokens).scale(INFERENCE_FLOPS_PER_PARAMETER_TOKEN)
-
-
-def accelerator_hours_from_flops(flops: Range, peak_flops_per_second: float, utilisation: Range) -> Range:
-    """Accelerator-hours = FLOPs / (peak FLOP/s per accelerator x utilisation) / 3600."""
-    return flops.divided_by(utilisation).scale(1.0 / (peak_flops_per_second * SECONDS_PER_HOUR))
-
-
-def size_adjusted_mfu(asymptotic_mfu: Range, active_parameters: float, half_parameters: float) -> Range:
-    """Model-FLOPs utilisation of a model of ``active_parameters``: asymptote / (1 + sqrt(half / N)).
-
-    A model of ``half_parameters`` reaches half the asymptotic MFU. The same factor scales the value, low
-    and high (the relative spread is the asymptote's).
-    """
-    factor = 1.0 / (1.0 + math.sqrt(half_parameters / active_parameters))
-    return asymptotic_mfu.scale(factor)

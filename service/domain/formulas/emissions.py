@@ -27,3 +27,9 @@ def embodied_emissions_kgco2e(accelerator_hours: Range, kgco2e_per_accelerator_h
 def water_l(it_kwh: Range, wue_l_per_kwh: Range) -> Range:
     """On-site water: IT energy x WUE (water usage effectiveness, litres per kWh of IT energy, The Green Grid)."""
     return it_kwh.times(wue_l_per_kwh)
+
+
+def offsite_water_l(facility_kwh: Range, water_l_per_kwh_generated: Range) -> Range:
+    """Off-site water: electricity consumed (facility energy) x the water consumed to generate each kWh
+    (Li et al. 2023, 'Making AI Less Thirsty', arXiv:2304.03271: the water footprint of electricity)."""
+    return facility_kwh.times(water_l_per_kwh_generated)

@@ -78,7 +78,7 @@ class RecommendationRun:
         self.rag_comparison = rag_comparison
         self.found: list[Recommendation] = []
         self.notes: list[Note] = []
-        self.accelerator = self.catalog.accelerators[baseline.accelerator_id]
+        self.accelerator = baseline.accelerator
         self._model: ResolvedModel | None | bool = False
 
     @property

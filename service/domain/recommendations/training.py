@@ -108,7 +108,12 @@ def retrieval_instead_of_fine_tuning(run: RecommendationRun) -> None:
         )
         return
     req: FineTuningRequest = run.request
-    hardware = rag.hardware or HardwareSpec(accelerator=run.baseline.accelerator_id)
+    base_hw = req.hardware
+    hardware = rag.hardware or (
+        HardwareSpec(spec=base_hw.spec, peak_tflops=base_hw.peak_tflops)
+        if base_hw.spec is not None
+        else HardwareSpec(accelerator=run.baseline.accelerator.id, peak_tflops=base_hw.peak_tflops)
+    )
     plain = InferenceRequest(
         model=req.model,
         hardware=hardware,
