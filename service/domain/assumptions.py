@@ -8,6 +8,7 @@ from typing import Any
 
 from .defaults import Default
 from .ranges import Range, finite
+from .warning_codes import WARNING_CODES
 
 INPUT = "input"
 DEFAULT = "default"
@@ -46,6 +47,8 @@ class Ledger:
         self.assumptions.append((name, value, unit, status, source))
 
     def warn(self, code: str, message: str) -> None:
+        if code not in WARNING_CODES:
+            raise ValueError(f"undeclared warning code {code!r} (declare it in warning_codes.py)")
         if all(w.code != code for w in self.warnings):
             self.warnings.append(Warning(code, message))
 

@@ -140,6 +140,8 @@ class Estimate:
     duration_hours: Range | None
     ledger: Ledger
     data_version: str
+    #: Identical runs the figures cover (training and fine-tuning).
+    runs: int = 1
     memory: MemoryFigures | None = None
     serving: ServingFigures | None = None
     per_request: PerRequestFigures | None = None

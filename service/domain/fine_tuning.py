@@ -239,6 +239,7 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
         accelerator_count=count,
         accelerator_hours=accelerator_hours,
         duration_hours=per_run.scale(1.0 / count),
+        runs=runs,
         ledger=ledger,
         data_version=catalog.data_version,
         memory=MemoryFigures(

@@ -119,6 +119,7 @@ def custom_accelerator(spec: AcceleratorSpec) -> Accelerator:
         embodied_kgco2e_vendor=spec.embodied_kgco2e,
         embodied_kgco2e_estimate=None,
         successor_id="",
+        scale_out_interconnect="",
         default_power_w=None,
         default_power_low_w=None,
         default_power_high_w=None,

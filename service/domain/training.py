@@ -83,6 +83,7 @@ def estimate_training(catalog: Catalog, site_defaults: SiteDefaults, request: Tr
         accelerator_count=count,
         accelerator_hours=accelerator_hours,
         duration_hours=duration,
+        runs=runs,
         ledger=ledger,
         data_version=catalog.data_version,
     )

@@ -122,6 +122,11 @@ class Accelerator:
     successor_id: str = column(
         OPTIONAL_TEXT, "Catalog id of the next generation of the same product line; empty for the newest."
     )
+    scale_out_interconnect: str = column(
+        OPTIONAL_TEXT,
+        "How the accelerator connects to many others for multi-node training (the vendor's interconnect, as its "
+        "spec sheet in spec_source gives it); empty for cards built for one server (PCIe, inference parts).",
+    )
     default_power_w: float | None = column(
         POS_OPT, "Where no power figure is published: a sourced default mean power, W (see default_power_basis)."
     )

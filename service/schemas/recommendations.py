@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from ..domain.inputs import PROVIDERS
 from ..domain.recommendations import (
     CODES,
+    DEFAULT_MAX_DURATION_FACTOR,
     DEFAULT_RETRIEVED_TOKENS,
     DEFAULT_TARGET_UTILISATION,
     ENGINE,
@@ -97,6 +98,15 @@ class ConstraintsSchema(Schema):
         metadata={
             "description": "Mean utilisation right-sized dedicated replicas are planned for (headroom for peaks); "
             f"default {DEFAULT_TARGET_UTILISATION}, a planning policy."
+        },
+    )
+
+    max_duration_factor = StrictFloat(
+        validate=validate.Range(min=1, max=1000),
+        load_default=DEFAULT_MAX_DURATION_FACTOR,
+        metadata={
+            "description": "Training and fine-tuning: no change may make a run's wall-clock duration longer than this "
+            f"multiple of today's; default {DEFAULT_MAX_DURATION_FACTOR}."
         },
     )
 

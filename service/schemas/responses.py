@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..domain.warning_codes import WARNING_CODES
+
 
 class RangeSchema(Schema):
     value = fields.Float(required=True)
@@ -28,7 +30,14 @@ class AssumptionSchema(Schema):
 
 
 class WarningSchema(Schema):
-    code = fields.String(required=True, metadata={"description": "Stable kebab-case code."})
+    code = fields.String(
+        required=True,
+        metadata={
+            "description": "Stable kebab-case code: "
+            + "; ".join(f"{code}: {meaning}" for code, meaning in WARNING_CODES.items()),
+            "enum": list(WARNING_CODES),
+        },
+    )
     message = fields.String(required=True)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import pytest
 
+from service.domain.calibration import TRAINING_THROUGHPUT
 from service.domain.errors import UnknownReferenceError
 from service.domain.estimator import Estimator
 from service.domain.inputs import (
@@ -220,8 +222,11 @@ def test_efficient_hardware_for_training_scales_given_hours_by_peak(recommender,
         datacenter=DatacenterSpec(provider="aws", region="us-east-1"),
     )
     rec = _one(recommender.recommend("training", request, Constraints(accelerators=(A100,))), "efficient_hardware")
-    # Same work at the same MFU: hours scale with the ratio of dense peaks (V100 fp16 125, A100 bf16 312).
-    assert rec.change["accelerator_hours"] == pytest.approx(100_000 * 125 / 312, rel=1e-12)
+    # Same work: hours scale with the throughput model's seconds per FLOP, a / peak + r / bandwidth
+    # (V100: fp16 125 TFLOP/s, 900 GB/s; A100: bf16 312 TFLOP/s, 2,039 GB/s).
+    a, r = TRAINING_THROUGHPUT.compute_seconds_per_flop_x_peak, TRAINING_THROUGHPUT.memory_bytes_per_flop
+    ratio = (a / 312e12 + r / 2039e9) / (a / 125e12 + r / 900e9)
+    assert rec.change["accelerator_hours"] == pytest.approx(100_000 * ratio, rel=1e-12)
     assert rec.change["hardware"] == {"accelerator": A100}
 
 
@@ -236,7 +241,14 @@ def test_peft_saves_and_lowers_minimum_accelerators(recommender):
     memory = rec.estimate.memory
     assert memory.required_gb < base_memory.required_gb / 5
     assert memory.minimum_accelerators == 1
-    assert rec.change == {"method": "lora", "hardware": {"count": 1}}
+    # Memory allows one accelerator, but the count keeps the run within 1.5 x today's 8-accelerator duration:
+    # the fewest accelerators c with LoRA's accelerator-hours / c <= 1.5 x the baseline's duration.
+    baseline_duration = result.baseline.duration_hours.value
+    fewest = math.ceil(rec.estimate.accelerator_hours.value / (1.5 * baseline_duration) - 1e-9)
+    assert 1 < fewest < 8
+    assert rec.change == {"method": "lora", "hardware": {"count": fewest}}
+    assert rec.estimate.duration_hours.value <= 1.5 * baseline_duration * (1 + 1e-12)
+    assert any(t.startswith("Wall-clock duration per run: x") for t in rec.tradeoffs)
     assert rec.savings.emissions_percent > 20
     assert f"minimum accelerators {base_memory.minimum_accelerators} -> 1" in rec.rationale
     # QLoRA needs even less memory but more compute per token (recomputation, lower MFU): on the same
@@ -360,6 +372,9 @@ def test_efficient_hardware_from_an_instance_type_keeps_the_work(recommender, es
         recommender.recommend("training", request, Constraints(accelerators=("nvidia-h100-sxm5-80gb",))),
         "efficient_hardware",
     )
-    # One instance of 8 x A100 40GB becomes 8 x H100 for 10 h x 312/989 (dense bf16 peaks).
+    # One instance of 8 x A100 40GB becomes 8 x H100 for 10 h x the ratio of seconds per FLOP (bf16 peak 312 vs
+    # 989 TFLOP/s; bandwidth 1,555 vs 3,350 GB/s).
+    a, r = TRAINING_THROUGHPUT.compute_seconds_per_flop_x_peak, TRAINING_THROUGHPUT.memory_bytes_per_flop
+    ratio = (a / 989e12 + r / 3350e9) / (a / 312e12 + r / 1555e9)
     assert rec.change["hardware"] == {"accelerator": "nvidia-h100-sxm5-80gb", "instance_type": None, "count": 8}
-    assert rec.estimate.accelerator_hours.value == pytest.approx(80 * 312 / 989, rel=1e-12)
+    assert rec.estimate.accelerator_hours.value == pytest.approx(80 * ratio, rel=1e-12)

@@ -6,6 +6,7 @@ Pure domain code: no Flask, no marshmallow. See docs/recommendations.md.
 from .compare import MAX_SCENARIOS, ScenarioOutcome, compare, delta
 from .engine import CODES, CODES_BY_KIND, Recommender
 from .model import (
+    DEFAULT_MAX_DURATION_FACTOR,
     DEFAULT_RETRIEVED_TOKENS,
     DEFAULT_TARGET_UTILISATION,
     ENGINE,
@@ -23,6 +24,7 @@ from .patch import apply_patch, merge_patch, prune_patch, to_payload
 __all__ = [
     "CODES",
     "CODES_BY_KIND",
+    "DEFAULT_MAX_DURATION_FACTOR",
     "DEFAULT_RETRIEVED_TOKENS",
     "DEFAULT_TARGET_UTILISATION",
     "ENGINE",

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...reference import Accelerator
+from ..calibration import TRAINING_THROUGHPUT
 from ..defaults import BYTES_PER_PARAMETER, COMPUTE_PRECISION_FALLBACK
 from ..estimate import Estimate
 from ..fine_tuning import METHOD_PROFILES, fine_tuning_memory_gb
 from ..formulas.memory import inference_memory_gb, minimum_accelerators, serving_accelerators
 from ..hardware import ResolvedModel
-from .model import Alternative
+from .model import ONE_SERVER_ACCELERATORS, Alternative
 from .registry import recommendation
 from .run import CLOUD_ONLY, MAX_ALTERNATIVES, RecommendationRun, format_number
 from .sources import S_AWS, S_AZURE, S_GCP
@@ -54,7 +55,7 @@ def efficient_hardware(run: RecommendationRun) -> None:
         ):
             hw["count"] = count
         if run.kind in ("training", "fine-tuning"):
-            ratio = base_peak / new_peak
+            ratio = _seconds_per_flop(acc, precision, model) / _seconds_per_flop(run.accelerator, precision, model)
             if run.request.accelerator_hours is not None:
                 patch["accelerator_hours"] = run.request.accelerator_hours * ratio
             elif run.request.duration_hours is not None:
@@ -74,7 +75,8 @@ def efficient_hardware(run: RecommendationRun) -> None:
     tradeoffs = [
         "Migration: kernels, serving or training stack and compilers may need porting and re-tuning.",
         "Price and availability of the accelerator in your region.",
-        "Energy per FLOP follows TDP x hours at the same utilisation; real utilisation differs between chips.",
+        "Hours follow the fitted throughput model (peak and memory bandwidth); real utilisation also depends on "
+        "the software stack, which differs between vendors.",
     ]
     if run.request.hardware.power_w is not None:
         tradeoffs.append(
@@ -85,7 +87,8 @@ def efficient_hardware(run: RecommendationRun) -> None:
         run.request.accelerator_hours is not None or run.request.duration_hours is not None
     ):
         tradeoffs.append(
-            "Hours were scaled by the ratio of dense peaks at the same MFU: an approximation of the same work."
+            "Your hours were scaled by the throughput model's ratio of seconds per FLOP on the two accelerators: an "
+            "approximation of the same work."
         )
     run.add(
         code,
@@ -109,15 +112,27 @@ def efficient_hardware(run: RecommendationRun) -> None:
     )
 
 
+def _seconds_per_flop(accelerator: Accelerator, precision: str, model: ResolvedModel | None) -> float:
+    peak = peak_tflops(accelerator, precision) or 0.0
+    is_moe = model is not None and model.is_moe
+    return TRAINING_THROUGHPUT.seconds_per_flop(peak * 1e12, accelerator.memory_bandwidth_gb_per_s * 1e9, is_moe)
+
+
 def _candidates(run: RecommendationRun, code: str) -> Iterable[Accelerator]:
-    """Accelerators to rank: allowed by the constraints, available where the workload runs, with a power figure."""
+    """Accelerators to rank: allowed by the constraints, available where the workload runs, with a power figure,
+    and, for a training job across several servers, built for multi-node training (unless the caller lists it)."""
     c = run.constraints
     allowed = {a.lower() for a in c.accelerators} if c.accelerators else None
     excluded = {a.lower() for a in c.exclude_accelerators}
     provider = run.baseline_provider()
     allowed_providers = set(c.providers) if c.providers else None
+    multi_node = run.kind in ("training", "fine-tuning") and run.baseline.accelerator_count > ONE_SERVER_ACCELERATORS
+    single_server: list[str] = []
     for acc in run.catalog.accelerators.values():
         if acc.id == run.accelerator.id or acc.id in excluded or (allowed is not None and acc.id not in allowed):
+            continue
+        if multi_node and not acc.scale_out_interconnect and allowed is None:
+            single_server.append(acc.id)
             continue
         cloud = CLOUD_ONLY.get(acc.vendor.lower())
         if cloud is not None and (
@@ -140,6 +155,14 @@ def _candidates(run: RecommendationRun, code: str) -> Iterable[Accelerator]:
             )
             continue
         yield acc
+    if single_server:
+        run.note(
+            code,
+            "multi-node training",
+            f"The job runs on {run.baseline.accelerator_count} accelerators, more than one server: accelerators "
+            f"without a scale-out interconnect are not proposed ({', '.join(single_server)}). List one in "
+            "constraints.accelerators to have it ranked anyway.",
+        )
 
 
 def _fit(

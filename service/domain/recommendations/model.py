@@ -18,6 +18,12 @@ VENDOR_CLAIM = "vendor-claim"
 #: A planning policy, not a measured fact: callers set ``constraints.target_utilisation``.
 DEFAULT_TARGET_UTILISATION = 0.6
 
+#: Training and fine-tuning changes may lengthen a run's wall-clock time by at most this factor unless the caller
+#: allows more: a change that turns a three-month run into five is not one a team can act on.
+DEFAULT_MAX_DURATION_FACTOR = 1.5
+#: Jobs on more accelerators than one 8-accelerator server span several nodes and need a scale-out interconnect.
+ONE_SERVER_ACCELERATORS = 8
+
 
 @dataclass(frozen=True, slots=True)
 class Constraints:
@@ -34,6 +40,8 @@ class Constraints:
     #: Inference: ceiling on ``serving.busy_seconds_per_request`` (central value), seconds.
     max_latency_seconds_per_request: float | None = None
     target_utilisation: float = DEFAULT_TARGET_UTILISATION
+    #: Training and fine-tuning: longest accepted wall-clock duration of a changed run, as a multiple of today's.
+    max_duration_factor: float = DEFAULT_MAX_DURATION_FACTOR
 
 
 #: Retrieved tokens per request when not given: Lewis et al. 2020 (RAG, arXiv:2005.11401) retrieve

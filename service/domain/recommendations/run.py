@@ -36,6 +36,28 @@ def _savings(baseline: Estimate, changed: Estimate) -> Savings:
     )
 
 
+def per_run_duration(estimate: Estimate) -> float:
+    """Wall-clock hours of one run: its accelerator-hours over the accelerators it runs on."""
+    if estimate.duration_hours is not None:
+        return estimate.duration_hours.value
+    return estimate.accelerator_hours.value / estimate.runs / max(1, estimate.accelerator_count)
+
+
+def duration_factor(baseline: Estimate, changed: Estimate) -> float:
+    """How many times longer one run of ``changed`` takes than one of ``baseline`` (wall clock)."""
+    before = per_run_duration(baseline)
+    return per_run_duration(changed) / before if before > 0 else 1.0
+
+
+def duration_tradeoff(baseline: Estimate, changed: Estimate) -> str:
+    """The wall-clock change of one run, as a number (every training and fine-tuning recommendation states it)."""
+    factor = duration_factor(baseline, changed)
+    before, after = per_run_duration(baseline), per_run_duration(changed)
+    return (
+        f"Wall-clock duration per run: x{factor:.2f} ({format_number(after)} h instead of {format_number(before)} h)."
+    )
+
+
 def emissions_kg(estimate: Estimate) -> float:
     return estimate.footprint.emissions_kgco2e.value
 
@@ -107,6 +129,18 @@ class RecommendationRun:
         except EstimationError as error:
             self.note(code, subject, error.message)
             return None
+        if self.kind in ("training", "fine-tuning"):
+            factor = duration_factor(self.baseline, estimate)
+            limit_factor = self.constraints.max_duration_factor
+            if factor > limit_factor * (1 + 1e-9):
+                self.note(
+                    code,
+                    subject,
+                    f"it would make each run {factor:.2f} x as long ({format_number(per_run_duration(estimate))} h "
+                    f"instead of {format_number(per_run_duration(self.baseline))} h), more than "
+                    f"constraints.max_duration_factor {limit_factor:g}",
+                )
+                return None
         limit = self.constraints.max_latency_seconds_per_request
         if limit is not None and self.kind == "inference":
             busy = estimate.serving.busy_seconds_per_request.value if estimate.serving else 0.0
@@ -133,6 +167,8 @@ class RecommendationRun:
     ) -> None:
         if not saves(self.baseline.footprint.emissions_kgco2e.value, estimate.footprint.emissions_kgco2e.value):
             return
+        if self.kind in ("training", "fine-tuning"):
+            tradeoffs = [*tradeoffs, duration_tradeoff(self.baseline, estimate)]
         self.found.append(
             Recommendation(
                 code=code,
@@ -147,6 +183,18 @@ class RecommendationRun:
                 alternatives=list(alternatives),
             )
         )
+
+    def count_keeping_duration(self, patch: dict[str, Any], minimum: int) -> int:
+        """Fewest accelerators, at least ``minimum``, on which the changed training job's run stays within
+        ``max_duration_factor`` of today's duration (its accelerator-hours do not depend on the count)."""
+        try:
+            estimate = self.estimator.estimate(self.kind, apply_patch(self.request, prune_patch(self.request, patch)))
+        except EstimationError:
+            return minimum
+        limit = self.constraints.max_duration_factor * per_run_duration(self.baseline)
+        if limit <= 0:
+            return minimum
+        return max(minimum, math.ceil(estimate.accelerator_hours.value / estimate.runs / limit - 1e-9))
 
     def baseline_provider(self) -> str | None:
         return self.request.datacenter.provider

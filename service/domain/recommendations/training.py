@@ -45,7 +45,9 @@ def parameter_efficient_fine_tuning(run: RecommendationRun) -> None:
         minimum = minimum_accelerators(need, run.accelerator.memory_gb)
         patch: dict[str, Any] = {"method": method, "trainable_parameters_fraction": None}
         if req.hardware.count is not None or req.hardware.instance_type is not None:
-            patch["hardware"] = {"count": run.count_in_spec_units(minimum)}
+            # As few accelerators as memory allows, but not so few that the run outlasts max_duration_factor.
+            count = run.count_keeping_duration(patch, minimum)
+            patch["hardware"] = {"count": run.count_in_spec_units(count)}
         result = run.try_estimate(code, method, patch)
         if result is None:
             continue
