@@ -84,6 +84,32 @@ INFERENCE_EXAMPLES = {
             "datacenter": {"provider": "aws", "region": "us-west-2"},
         },
     },
+    "traffic-and-latency-target": {
+        "summary": "Dedicated gpt-oss-120b replicas sized by their traffic (2 requests/s) and latency targets",
+        "value": {
+            "model": {"preset": "gpt-oss-120b"},
+            "hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "count": 1},
+            "traffic": {"requests_per_second": 2},
+            "input_tokens_per_request": 1500,
+            "output_tokens_per_request": 600,
+            "deployment": {"mode": "dedicated", "replicas": 2, "hours": 720},
+            "slo": {"max_latency_seconds": 30, "max_time_to_first_token_seconds": 1},
+            "datacenter": {"provider": "gcp", "region": "europe-west4"},
+        },
+    },
+    "moe-batch-cap": {
+        "summary": "Qwen3 30B-A3B (mixture-of-experts) capped at 256 sequences with 6,000-token prompts: the KV "
+        "cache holds fewer (warning batch-limited-by-memory)",
+        "value": {
+            "model": {"preset": "qwen3-30b-a3b"},
+            "hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "count": 1},
+            "requests": 200000,
+            "input_tokens_per_request": 6000,
+            "output_tokens_per_request": 400,
+            "batch_size": 256,
+            "datacenter": {"country": "SE"},
+        },
+    },
 }
 
 RECOMMENDATION_EXAMPLES = {

@@ -182,7 +182,9 @@ _BATCH_RESPONSE_EXAMPLE = {
                         "detail": "The request failed validation at: workload.hardware, workload.requests.",
                         "errors": {
                             "workload.hardware": ["Missing data for required field."],
-                            "workload.requests": ["Missing data for required field."],
+                            "workload.requests": [
+                                "Give requests, or traffic.requests_per_second with deployment.hours."
+                            ],
                         },
                     },
                 }

@@ -35,49 +35,6 @@ INFERENCE_FLOPS_PER_PARAMETER_TOKEN = 2.0
 
 # -- power ---------------------------------------------------------------------------------------
 
-INFERENCE_POWER_FRACTION_UNBATCHED = Default(
-    "power_fraction_of_tdp_unbatched",
-    Range(0.35, 0.25, 0.50),
-    "fraction of TDP",
-    "One sequence at a time leaves the tensor cores mostly idle while weights stream from memory: measured "
-    "GPU power at batch 1 sits at 30-50% of TDP (ML.ENERGY, Chung et al. 2025, arXiv:2505.06371: TDP-based "
-    "estimates overstate measured inference energy by up to 4x; Patel et al. 2024, Splitwise, "
-    "arXiv:2311.18677: token generation draws far less than prompt processing).",
-)
-
-INFERENCE_POWER_FRACTION_SATURATED = Default(
-    "power_fraction_of_tdp_saturated",
-    Range(0.80, 0.60, 0.95),
-    "fraction of TDP",
-    "Large continuous batches keep the GPU compute-bound: calibrated on ML.ENERGY GPU energy per response "
-    "at batch 64-1,024 on H100 and B200 (Chung et al. 2025; ML.ENERGY leaderboard v3.0, 2026), which "
-    "imply 75-90% of TDP once the measured energy is divided by the modelled busy time.",
-)
-
-INFERENCE_POWER_HALF_BATCH = 16.0
-"""Batch size at which inference power has risen half way from the unbatched to the saturated level:
-load = (b - 1) / (b - 1 + 16). ML.ENERGY measures power rising steeply over batch 1-32 and flattening by
-64-128 (Chung et al. 2025, arXiv:2505.06371 §5)."""
-
-DECODE_STEP_OVERHEAD_S = Default(
-    "step_overhead_s",
-    Range(0.002, 0.0005, 0.006),
-    "seconds per forward step",
-    "Fixed time of every forward step besides weight/KV streaming and FLOPs (kernel launches, sampling, "
-    "scheduling), shared by the batch. Batched serving engines with CUDA graphs (vLLM, TensorRT-LLM) spend "
-    "0.5-6 ms per step; calibrated with ML.ENERGY's vLLM measurements (Chung et al. 2025, arXiv:2505.06371).",
-)
-
-UNBATCHED_STEP_OVERHEAD_S = Default(
-    "step_overhead_s",
-    Range(0.012, 0.004, 0.03),
-    "seconds per forward step",
-    "Unbatched generation (batch size 1: one request at a time, as in Hugging Face pipelines in eager "
-    "PyTorch) is bound by kernel launches and Python, 4-30 ms per step for 24-48 layer models: Power Hungry "
-    "Processing measured almost the same energy per inference for 0.2B and 11B models on A100 (Luccioni et "
-    "al. 2024, arXiv:2311.16863 Table 3), which only a per-step floor of about 10 ms explains.",
-)
-
 IDLE_POWER_FRACTION_OF_TDP = Default(
     "idle_power_fraction_of_tdp",
     Range(0.21, 0.12, 0.30),
@@ -155,34 +112,24 @@ OUTPUT_TOKENS_PER_REQUEST = Default(
     "models answer with far more.",
 )
 
-BATCH_SIZE = Default(
-    "batch_size",
-    Range(16.0, 4.0, 64.0),
-    "concurrent sequences",
-    "Continuous-batching servers (vLLM) run tens of sequences at once under load; ML.ENERGY measures batch "
-    "sizes 8-256 (Chung et al. 2025, arXiv:2505.06371).",
+SHARED_SEQUENCES_PER_ACCELERATOR = Default(
+    "shared_sequences_per_accelerator",
+    Range(88.0, 22.0, 176.0),
+    "concurrent sequences per accelerator",
+    "A shared (on-demand) endpoint keeps its replicas' continuous batches full: DeepSeek's production service "
+    "decoded about 14,800 tokens/s per 8-GPU node at 20-22 tokens/s per user, about 88 concurrent sequences per GPU "
+    "(DeepSeek-AI 2025, 'DeepSeek-V3/R1 Inference System Overview', github.com/deepseek-ai/open-infra-index); low: "
+    "an endpoint a quarter as loaded, high: twice. The replica's batch is this times its accelerators, bounded by "
+    "its KV-cache memory.",
 )
 
-PREFILL_COMPUTE_EFFICIENCY = Default(
-    "prefill_compute_efficiency",
-    Range(0.50, 0.30, 0.70),
-    "fraction of peak FLOP/s",
-    "Prefill is compute-bound; serving kernels reach well below peak (brief §3, ML.ENERGY measurements).",
-)
-
-DECODE_BANDWIDTH_EFFICIENCY = Default(
-    "decode_bandwidth_efficiency",
-    Range(0.60, 0.40, 0.80),
-    "fraction of peak memory bandwidth",
-    "Decoding at small batches is bandwidth-bound; real systems reach 40-80% of peak HBM bandwidth.",
-)
-
-INFERENCE_MEMORY_OVERHEAD = 1.2
-"""Weights x 1.2 to size inference replicas (activations, KV cache, runtime): EcoLogits LLM inference
-methodology (github:mlco2/ecologits docs/methodology/llm_inference.md)."""
+ACCELERATORS_PER_SERVER = 8
+"""Accelerators one server holds behind its own switch fabric: NVIDIA HGX/DGX H100, H200 and B200 boards carry 8
+GPUs (NVIDIA DGX H100 and DGX B200 datasheets). Jobs on more span servers and their network."""
 
 USABLE_MEMORY_FRACTION = 0.9
-"""Share of accelerator memory usable by the job (the rest holds CUDA context, fragmentation)."""
+"""Share of accelerator memory a serving engine or training job uses (vLLM's gpu_memory_utilization default,
+0.9; the rest holds the CUDA context and fragmentation): the weights, then the KV cache in what is left."""
 
 BYTES_PER_PARAMETER = {
     "fp32": 4.0,
@@ -192,6 +139,9 @@ BYTES_PER_PARAMETER = {
     "fp8": 1.0,
     "int8": 1.0,
     "int4": 0.5,
+    # OCP Microscaling (MX) format: 4-bit elements with one 8-bit scale per block of 32 (4.25 bits); gpt-oss ships
+    # its expert weights so (OpenAI 2025, arXiv:2508.10925).
+    "mxfp4": 4.25 / 8,
 }
 """Bytes per stored weight at each precision (tf32 is stored as fp32)."""
 
@@ -202,10 +152,14 @@ COMPUTE_PRECISION_FALLBACK = {
     "fp16": ("fp16", "bf16", "tf32", "fp32"),
     "fp8": ("fp8", "bf16", "fp16", "tf32", "fp32"),
     "int8": ("int8", "fp8", "bf16", "fp16", "fp32"),
-    # int4 is a weight-only format: matrices are de-quantised and multiplied at 16-bit.
+    # int4 and mxfp4 are weight-only formats here: matrices are de-quantised and multiplied at 16-bit.
     "int4": ("bf16", "fp16", "tf32", "fp32"),
+    "mxfp4": ("bf16", "fp16", "tf32", "fp32"),
 }
 """Which dense peak to use at each precision, first published one wins."""
+
+WEIGHT_ONLY_PRECISIONS = ("int4", "mxfp4")
+"""Formats the weights are stored in but not multiplied in (their peak is a 16-bit one by design)."""
 
 KV_CACHE_BYTES_PER_ELEMENT = 2.0
 """KV cache stored at 16 bits, the vLLM default (kv_cache_dtype=auto follows the bf16/fp16 model)."""

@@ -55,9 +55,15 @@ class ServingFigures:
     busy_seconds_per_request: Range
     prefill_seconds_per_request: Range
     decode_seconds_per_token: Range
+    #: Mean sequences a replica decodes together, its latency from arrival to last token and to first token.
+    effective_batch_size: Range
+    latency_seconds: Range
+    time_to_first_token_seconds: Range
     #: Dedicated mode only.
     replicas: int | None = None
     utilisation: float | None = None
+    #: Replicas the arrival rate needs at the largest batch within memory and latency targets (dedicated).
+    replicas_needed: int | None = None
 
     def __post_init__(self) -> None:
         finite(self.memory_required_gb)
@@ -73,11 +79,16 @@ class ServingFigures:
             "busy_seconds_per_request": self.busy_seconds_per_request.as_dict(),
             "prefill_seconds_per_request": self.prefill_seconds_per_request.as_dict(),
             "decode_seconds_per_token": self.decode_seconds_per_token.as_dict(),
+            "effective_batch_size": self.effective_batch_size.as_dict(),
+            "latency_seconds": self.latency_seconds.as_dict(),
+            "time_to_first_token_seconds": self.time_to_first_token_seconds.as_dict(),
         }
         if self.replicas is not None:
             body["replicas"] = self.replicas
         if self.utilisation is not None:
             body["utilisation"] = self.utilisation
+        if self.replicas_needed is not None:
+            body["replicas_needed"] = self.replicas_needed
         return body
 
 

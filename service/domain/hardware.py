@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 from ..reference import PRECISIONS, Accelerator, Catalog, Instance, ModelPreset
 from .assumptions import DEFAULT, DERIVED, INPUT, Ledger
-from .defaults import COMPUTE_PRECISION_FALLBACK
+from .defaults import COMPUTE_PRECISION_FALLBACK, WEIGHT_ONLY_PRECISIONS
 from .errors import EstimationError, MissingReferenceFigureError, UnknownReferenceError
 from .inputs import AcceleratorSpec, HardwareSpec, ModelSpec
 
@@ -45,6 +45,14 @@ class ResolvedHardware:
     bandwidth_bytes_per_second: float
     #: The caller's host share (None: the estimate chooses, see ``power.host_energy``).
     host_overhead_fraction: float | None
+
+
+DEFAULT_PRECISION = "bf16"
+
+
+def precision_of(spec: HardwareSpec, native: str | None = None) -> str:
+    """The precision a request runs at: the one given, else the model's native one (inference), else bf16."""
+    return spec.precision or native or DEFAULT_PRECISION
 
 
 def whole_instances(hardware: ResolvedHardware, accelerators: int) -> int:
@@ -133,8 +141,14 @@ def custom_accelerator(spec: AcceleratorSpec) -> Accelerator:
 
 
 def resolve_hardware(
-    catalog: Catalog, spec: HardwareSpec, ledger: Ledger, default_accelerator: str | None = None
+    catalog: Catalog,
+    spec: HardwareSpec,
+    ledger: Ledger,
+    default_accelerator: str | None = None,
+    native_precision: tuple[str, str] | None = None,
 ) -> ResolvedHardware:
+    """The accelerators, their count and precision. ``native_precision`` is (precision, source) of the weights
+    as the model ships them, the default when the request gives none (inference)."""
     instance = None
     if spec.instance_type is not None:
         instance = catalog.instances.get(spec.instance_type.lower())
@@ -181,17 +195,21 @@ def resolve_hardware(
     if count is not None:
         ledger.assume("accelerator_count", count, "accelerators", INPUT, "request")
 
-    precision = spec.precision or "bf16"
-    if spec.precision is None:
+    precision = precision_of(spec, native_precision[0] if native_precision is not None else None)
+    if spec.precision is None and native_precision is not None:
+        ledger.assume(
+            "precision", precision, "", DEFAULT, f"the weights as the model ships them: {native_precision[1]}"
+        )
+    elif spec.precision is None:
         ledger.assume(
             "precision",
-            "bf16",
+            DEFAULT_PRECISION,
             "",
             DEFAULT,
             "mixed-precision bf16 is the default of current training and serving stacks",
         )
     peak_tflops, used = peak_at(accelerator, precision)
-    if used != precision and precision != "int4":
+    if used != precision and precision not in WEIGHT_ONLY_PRECISIONS:
         ledger.warn(
             "precision-peak-unavailable",
             f"{accelerator.name} has no published dense {precision} peak; its {used} peak is used.",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4")
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4")
 PROVIDERS = ("aws", "gcp", "azure")
 FINE_TUNING_METHODS = ("full", "lora", "qlora", "adapter", "prefix_tuning", "prompt_tuning")
 DEPLOYMENT_MODES = ("on_demand", "dedicated")
+#: continuous_batching: vLLM, SGLang, TensorRT-LLM (sequences join and leave at every step); eager: one request
+#: or one static batch at a time (Hugging Face pipelines), where each step pays Python and kernel-launch overhead.
+ENGINES = ("continuous_batching", "eager")
 #: Precisions an accelerator can publish a dense peak for (int8 in TOPS).
 PEAK_PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8")
 MEASURED_SCOPES = ("it", "accelerators")
@@ -21,6 +24,9 @@ class ModelSpec:
     preset: str | None = None
     parameters_billion: float | None = None
     active_parameters_billion: float | None = None
+    #: Mixture-of-experts routing: routed experts per layer and experts each token uses.
+    experts: int | None = None
+    experts_per_token: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,22 @@ class DeploymentSpec:
     mode: str = "on_demand"
     replicas: int = 1
     hours: float | None = None
+    engine: str = "continuous_batching"
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficSpec:
+    """Mean arrival rate of requests (all replicas together)."""
+
+    requests_per_second: float
+
+
+@dataclass(frozen=True, slots=True)
+class SloSpec:
+    """Latency targets: arrival to last token, and arrival to first token (seconds)."""
+
+    max_latency_seconds: float | None = None
+    max_time_to_first_token_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +141,8 @@ class RagSpec:
 class InferenceRequest:
     model: ModelSpec
     hardware: HardwareSpec
-    requests: float
+    #: Requests in the period; with ``traffic`` instead, rate x deployment.hours.
+    requests: float | None = None
     input_tokens_per_request: float | None = None
     output_tokens_per_request: float | None = None
     batch_size: float | None = None
@@ -128,3 +151,5 @@ class InferenceRequest:
     datacenter: DatacenterSpec = field(default_factory=DatacenterSpec)
     include_embodied: bool = True
     measured: MeasuredSpec | None = None
+    traffic: TrafficSpec | None = None
+    slo: SloSpec | None = None

@@ -19,4 +19,7 @@ WARNING_CODES: dict[str, str] = {
     "reach (0.02-0.75): the estimate is given, but check the tokens, count and duration.",
     "power-above-tdp": "hardware.power_w is more than 1.2 x the accelerator's TDP: it may include the host.",
     "power-not-published": "The accelerator publishes no power figure: a sourced default range is used.",
+    "batch-limited-by-memory": "The requested batch_size does not fit: the KV cache of that many full-length "
+    "sequences exceeds the memory left beside the weights, so the batch is capped at the largest that fits.",
+    "slo-not-met": "Even one sequence at a time misses the latency targets (slo) on this replica.",
 }

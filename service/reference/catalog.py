@@ -87,6 +87,11 @@ class Row:
 
 def _active_le_total(v: dict[str, Any]) -> tuple[str, str] | None:
     total, active = v["parameters_billion"], v["active_parameters_billion"]
+    experts, per_token = v["experts"], v["experts_per_token"]
+    if (experts is None) != (per_token is None):
+        return "experts_per_token", "experts and experts_per_token are given together or not at all"
+    if experts is not None and per_token is not None and per_token >= experts:
+        return "experts_per_token", f"must be < experts ({experts}), got {per_token}"
     if active > total:
         return "active_parameters_billion", f"must be <= parameters_billion ({total:g}), got {active:g}"
     if v["architecture"] == "dense" and active != total:

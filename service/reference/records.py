@@ -277,6 +277,15 @@ class ModelPreset:
     num_layers: int | None = column(integer(1, 10_000, required=False))
     num_kv_heads: int | None = column(integer(1, 10_000, required=False))
     head_dim: int | None = column(integer(1, 100_000, required=False))
+    experts: int | None = column(integer(2, 100_000, required=False), "Routed experts per MoE layer.")
+    experts_per_token: int | None = column(integer(1, 100_000, required=False), "Routed experts each token uses.")
+    weight_precision: str = column(
+        enum("fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4"), "Precision the weights are released in."
+    )
+    kv_cache_bytes_per_token: float | None = column(
+        POS_OPT,
+        "KV-cache bytes per token where layers x KV heads x head dim does not give it (multi-head latent attention).",
+    )
     release_year: int | None = column(YEAR_OPT)
     notes: str = column(OPTIONAL_TEXT, _NOTES)
     source: str = column(REQUIRED_TEXT, _SOURCE)

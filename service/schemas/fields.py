@@ -59,9 +59,11 @@ def non_negative(maximum: float, description: str, **kwargs) -> StrictFloat:
     return StrictFloat(validate=validate.Range(min=0, max=maximum), metadata={"description": description}, **kwargs)
 
 
-def count(maximum: int, description: str, **kwargs) -> StrictInteger:
-    """An integer >= 1 and <= maximum."""
-    return StrictInteger(validate=validate.Range(min=1, max=maximum), metadata={"description": description}, **kwargs)
+def count(maximum: int, description: str, minimum: int = 1, **kwargs) -> StrictInteger:
+    """An integer >= minimum (default 1) and <= maximum."""
+    return StrictInteger(
+        validate=validate.Range(min=minimum, max=maximum), metadata={"description": description}, **kwargs
+    )
 
 
 def identifier(description: str, **kwargs) -> fields.String:

@@ -89,7 +89,8 @@ class ConstraintsSchema(Schema):
     )
     max_latency_seconds_per_request = positive(
         1e6,
-        "Inference: candidates whose serving.busy_seconds_per_request (central value) exceeds this are not proposed.",
+        "Inference: candidates whose serving.latency_seconds (central value: seconds from a request's arrival to "
+        "its last token) exceeds this are not proposed.",
     )
     target_utilisation = StrictFloat(
         # A floor, not just > 0: right-sizing divides the busy time by it (5e-324 overflowed to an out-of-range 422).

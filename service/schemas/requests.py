@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from ..domain.inputs import (
     DEPLOYMENT_MODES,
+    ENGINES,
     FINE_TUNING_METHODS,
     MEASURED_SCOPES,
     PEAK_PRECISIONS,
@@ -24,6 +25,8 @@ from ..domain.inputs import (
     MeasuredSpec,
     ModelSpec,
     RagSpec,
+    SloSpec,
+    TrafficSpec,
     TrainingRequest,
 )
 from .fields import StrictBoolean, StrictFloat, choice, count, identifier, non_negative, positive
@@ -56,6 +59,13 @@ class ModelSchema(Schema):
         MAX_PARAMETERS_BILLION,
         "Parameters active per token (mixture-of-experts), billions; at most parameters_billion.",
     )
+    experts = count(
+        100_000,
+        "Mixture-of-experts: routed experts per layer (e.g. 128). With experts_per_token, sets how much of the "
+        "weights a decoding step reads; presets carry both.",
+        minimum=2,
+    )
+    experts_per_token = count(100_000, "Mixture-of-experts: routed experts each token uses (top-k, e.g. 8).")
 
     @validates_schema
     def _consistent(self, data, **_):
@@ -64,6 +74,12 @@ class ModelSchema(Schema):
         total, active = data.get("parameters_billion"), data.get("active_parameters_billion")
         if total is not None and active is not None and active > total:
             raise ValidationError("Must be at most parameters_billion.", "active_parameters_billion")
+        experts, per_token = data.get("experts"), data.get("experts_per_token")
+        if (experts is None) != (per_token is None):
+            missing = "experts_per_token" if per_token is None else "experts"
+            raise ValidationError("Give experts and experts_per_token together.", missing)
+        if experts is not None and per_token >= experts:
+            raise ValidationError("Must be less than experts.", "experts_per_token")
 
     @post_load
     def _make(self, data, **_):
@@ -272,7 +288,16 @@ class DeploymentSchema(Schema):
     )
     replicas = count(MAX_ACCELERATORS, "Replicas kept up (dedicated); default 1.", load_default=1)
     hours = positive(
-        MAX_HOURS, "Hours the replicas are kept up (required for dedicated; at least 1e-6).", minimum=MIN_HOURS
+        MAX_HOURS,
+        "Hours the replicas are kept up (required for dedicated; at least 1e-6), and the period traffic lasts.",
+        minimum=MIN_HOURS,
+    )
+    engine = choice(
+        ENGINES,
+        "continuous_batching: a serving engine that adds and retires sequences at every step (vLLM, SGLang, "
+        "TensorRT-LLM); eager: one request or static batch at a time (Hugging Face pipelines), each step paying "
+        "Python and kernel-launch time.",
+        load_default="continuous_batching",
     )
 
     @validates_schema
@@ -299,6 +324,32 @@ class RagSchema(Schema):
         return RagSpec(**data)
 
 
+class TrafficSchema(Schema):
+    requests_per_second = positive(
+        1e9,
+        "Mean arrival rate over all replicas, requests per second; with deployment.hours it gives the request count.",
+        required=True,
+    )
+
+    @post_load
+    def _make(self, data, **_):
+        return TrafficSpec(**data)
+
+
+class SloSchema(Schema):
+    max_latency_seconds = positive(1e7, "Most seconds from a request's arrival to its last token.")
+    max_time_to_first_token_seconds = positive(1e7, "Most seconds from a request's arrival to its first token.")
+
+    @validates_schema
+    def _something(self, data, **_):
+        if not data:
+            raise ValidationError("Give max_latency_seconds, max_time_to_first_token_seconds or both.", "_schema")
+
+    @post_load
+    def _make(self, data, **_):
+        return SloSpec(**data)
+
+
 def _zero_or_at_least_one(value: float) -> None:
     # A fraction of a request is meaningless, and dividing by 1e-300 overflows the per-request figures.
     if 0 < value < 1:
@@ -309,20 +360,54 @@ class InferenceRequestSchema(Schema):
     model = fields.Nested(ModelSchema, required=True)
     hardware = fields.Nested(HardwareSchema, required=True)
     requests = StrictFloat(
-        required=True,
         validate=[validate.Range(min=0, max=MAX_REQUESTS), _zero_or_at_least_one],
-        metadata={"description": "Requests served in the period: 0, or at least 1 (per-request figures divide by it)."},
+        metadata={
+            "description": "Requests served in the period: 0, or at least 1 (per-request figures divide by it). "
+            "Give this or traffic."
+        },
+    )
+    traffic = fields.Nested(
+        TrafficSchema,
+        metadata={
+            "description": "Mean arrival rate, in place of requests: requests = rate x deployment.hours. On a "
+            "dedicated deployment the rate sets the batch each replica runs at (Little's law) and the replicas needed."
+        },
+    )
+    slo = fields.Nested(
+        SloSchema,
+        metadata={
+            "description": "Latency targets: they cap each replica's batch; a workload that cannot meet them gets "
+            "the warning slo-not-met."
+        },
     )
     input_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Prompt tokens per request; default 500.")
     output_tokens_per_request = non_negative(MAX_TOKENS_PER_REQUEST, "Generated tokens per request; default 250.")
     batch_size = StrictFloat(
-        validate=validate.Range(min=1, max=100_000), metadata={"description": "Sequences decoded together; default 16."}
+        validate=validate.Range(min=1, max=100_000),
+        metadata={
+            "description": "Most sequences a replica decodes together (a serving engine's max_num_seqs). On demand, "
+            "the batch the shared replica runs at (default: a busy shared endpoint's, see the assumptions); "
+            "dedicated, a ceiling the traffic fills up to. Capped by the KV-cache memory (warning "
+            "batch-limited-by-memory)."
+        },
     )
     deployment = fields.Nested(DeploymentSchema, load_default=DeploymentSpec)
     rag = fields.Nested(RagSchema, metadata={"description": "Retrieval-augmented generation."})
     datacenter = _datacenter()
     include_embodied = _embodied()
     measured = _measured()
+
+    @validates_schema(skip_on_field_errors=False)
+    def _requests_or_traffic(self, data, **_):
+        if data.get("requests") is not None and data.get("traffic") is not None:
+            raise ValidationError("Give requests or traffic, not both.", "traffic")
+        if data.get("requests") is None and data.get("traffic") is None:
+            raise ValidationError("Give requests, or traffic.requests_per_second with deployment.hours.", "requests")
+        deployment = data.get("deployment")
+        # A deployment with errors of its own arrives as the dict marshmallow loaded so far.
+        hours = deployment.get("hours") if isinstance(deployment, dict) else getattr(deployment, "hours", None)
+        if data.get("traffic") is not None and hours is None:
+            raise ValidationError({"hours": ["Required with traffic: the period the rate lasts."]}, "deployment")
 
     @post_load
     def _make(self, data, **_):

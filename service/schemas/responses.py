@@ -115,12 +115,27 @@ class ServingSchema(Schema):
     mode = fields.String(required=True)
     accelerators_per_replica = fields.Integer(required=True)
     minimum_accelerators_per_replica = fields.Integer(required=True)
-    memory_required_gb = fields.Float(required=True)
-    busy_seconds_per_request = _range("Replica-seconds one request occupies.")
+    memory_required_gb = fields.Float(
+        required=True,
+        metadata={"description": "Weights plus the KV cache of the effective batch at full length, GB."},
+    )
+    busy_seconds_per_request = _range("Replica-seconds one request occupies (the replica's time shared by the batch).")
     prefill_seconds_per_request = _range("Replica-seconds of prefill per request.")
     decode_seconds_per_token = _range("Replica-seconds per generated token.")
+    effective_batch_size = _range(
+        "Mean sequences a replica decodes together: the given or shared batch on demand; on a dedicated "
+        "deployment what the arrival rate fills (Little's law). Bounded by batch_size, the KV-cache memory and slo."
+    )
+    latency_seconds = _range("Seconds from a request's arrival to its last token at the effective batch.")
+    time_to_first_token_seconds = _range("Seconds from a request's arrival to its first token.")
     replicas = fields.Integer(metadata={"description": "Dedicated mode only."})
     utilisation = fields.Float(metadata={"description": "Busy share of provisioned capacity (dedicated mode)."})
+    replicas_needed = fields.Integer(
+        metadata={
+            "description": "Dedicated mode: replicas the arrival rate needs at the largest batch within memory and "
+            "the latency targets."
+        }
+    )
 
 
 class RagResultSchema(Schema):

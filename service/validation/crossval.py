@@ -3,8 +3,11 @@
 For every organisation the training model (``training_fit.fit``) and the training power fraction
 (``training_fit.calibrate_power``) are fitted to the other organisations' runs, their ranges from a
 cross-validation of those runs alone (nested), and the organisation's checks go through the HTTP API with
-those constants in place of the shipped ones. The figures are therefore what the service would have answered
-had it never seen that organisation's runs, computed by the same code that answers real requests.
+those constants in place of the shipped ones. Inference works the same way by campaign: the serving model
+(``inference_fit``) is fitted without the campaign, its band from the other campaigns' own cross-validation;
+campaigns never fitted (node-level measurements) are answered by the shipped constants, which never saw them.
+The figures are therefore what the service would have answered had it never seen those measurements, computed
+by the same code that answers real requests.
 """
 
 from __future__ import annotations
@@ -18,16 +21,19 @@ from unittest import mock
 
 import numpy as np
 
+from service.domain import calibration as calibration_module
 from service.domain import throughput as throughput_module
 from service.domain import training as training_module
 from service.domain.calibration import TRAINING_PERCENTILES
 from service.domain.defaults import HOST_OVERHEAD_FRACTION, Default
 from service.domain.formulas.throughput import ThroughputModel
 from service.domain.ranges import Range
+from service.domain.serving import ServingConstants
 from service.reference import load_catalog
 
-from .calibrate import MAX_TRAINING_POWER_FRACTION
-from .cases import BENCHMARK, PREDICTIVE, Check
+from . import inference_fit
+from .calibrate import MAX_TRAINING_POWER_FRACTION, inference_points
+from .cases import BENCHMARK, INFERENCE, PREDICTIVE, Check
 from .training_fit import Fold, calibrate_power, folds, power_samples, runs_of
 
 
@@ -78,15 +84,33 @@ def fitted_without(constants: FoldConstants) -> Iterator[None]:
         yield
 
 
+def serving_fold_constants(cases: Sequence[dict[str, Any]]) -> dict[str, ServingConstants]:
+    """The serving constants each fitted campaign's checks are answered with."""
+    points = inference_points(list(cases), load_catalog())
+    return {fold.group: fold.constants() for fold in inference_fit.folds(points)}
+
+
+@contextmanager
+def serving_fitted_without(constants: ServingConstants) -> Iterator[None]:
+    with mock.patch.object(calibration_module, "INFERENCE_SERVING", constants):
+        yield
+
+
 def cross_validated(checks: Sequence[Check], cases: Sequence[dict[str, Any]], answer: Any) -> list[Any]:
-    """``answer(check)`` for every predictive and benchmark check, each under its organisation's fold."""
+    """``answer(check)`` for every predictive, benchmark and inference check, each under its organisation's
+    (inference: campaign's) fold."""
     by_id = {c["id"]: c for c in cases}
     constants = fold_constants(cases)
+    serving = serving_fold_constants(cases)
     out = []
     for check in checks:
-        if check.group not in (PREDICTIVE, BENCHMARK):
-            continue
         group = by_id[check.case_id]["cv_group"]
-        with fitted_without(constants[group]):
-            out.append(answer(check))
+        if check.group in (PREDICTIVE, BENCHMARK):
+            with fitted_without(constants[group]):
+                out.append(answer(check))
+        elif check.group == INFERENCE and group in serving:
+            with serving_fitted_without(serving[group]):
+                out.append(answer(check))
+        elif check.group == INFERENCE:
+            out.append(answer(check))  # a campaign the shipped constants were never fitted to
     return out

@@ -186,6 +186,73 @@ def test_dedicated_inference_needs_hours(client):
     assert "deployment.hours" in body["errors"]
 
 
+INFERENCE_BASE = {"model": {"preset": "llama-3.1-8b"}, "hardware": {"accelerator": "nvidia-h100-sxm5-80gb"}}
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        pytest.param(INFERENCE_BASE, "requests", id="neither-requests-nor-traffic"),
+        pytest.param(
+            {**INFERENCE_BASE, "requests": 10, "traffic": {"requests_per_second": 1}, "deployment": {"hours": 1}},
+            "traffic",
+            id="requests-and-traffic",
+        ),
+        pytest.param(
+            {**INFERENCE_BASE, "traffic": {"requests_per_second": 1}}, "deployment.hours", id="traffic-no-hours"
+        ),
+        pytest.param(
+            {**INFERENCE_BASE, "traffic": {"requests_per_second": 0}, "deployment": {"hours": 1}},
+            "traffic.requests_per_second",
+            id="zero-rate",
+        ),
+        pytest.param({**INFERENCE_BASE, "requests": 1, "slo": {}}, "slo", id="empty-slo"),
+        pytest.param(
+            {**INFERENCE_BASE, "requests": 1, "slo": {"max_latency_seconds": -1}},
+            "slo.max_latency_seconds",
+            id="negative-latency-target",
+        ),
+        pytest.param(
+            {**INFERENCE_BASE, "requests": 1, "model": {"parameters_billion": 30, "experts": 128}},
+            "model.experts_per_token",
+            id="experts-without-top-k",
+        ),
+        pytest.param(
+            {
+                **INFERENCE_BASE,
+                "requests": 1,
+                "model": {"parameters_billion": 30, "experts": 8, "experts_per_token": 8},
+            },
+            "model.experts_per_token",
+            id="top-k-not-below-experts",
+        ),
+        pytest.param(
+            {**INFERENCE_BASE, "requests": 1, "deployment": {"engine": "turbo"}},
+            "deployment.engine",
+            id="unknown-engine",
+        ),
+    ],
+)
+def test_inference_traffic_and_routing_errors_name_the_field(client, payload, field):
+    body = assert_problem(client.post("/v1/estimates/inference", json=payload), 422)
+    assert field in body["errors"], body["errors"]
+
+
+def test_inference_accepts_traffic_latency_targets_routing_and_mxfp4(client):
+    payload = {
+        "model": {"parameters_billion": 117, "active_parameters_billion": 5.1, "experts": 128, "experts_per_token": 4},
+        "hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "precision": "mxfp4"},
+        "traffic": {"requests_per_second": 3},
+        "deployment": {"mode": "dedicated", "hours": 24, "engine": "continuous_batching"},
+        "slo": {"max_latency_seconds": 60},
+    }
+    response = client.post("/v1/estimates/inference", json=payload)
+    assert response.status_code == 200, response.get_json()
+    serving = response.get_json()["serving"]
+    assert serving["minimum_accelerators_per_replica"] == 1  # 117e9 x 4.25 bits = 62 GB
+    assert {"effective_batch_size", "latency_seconds", "time_to_first_token_seconds", "replicas_needed"} <= set(serving)
+
+
 @pytest.mark.parametrize(
     ("payload", "field", "suggestion"),
     [

@@ -279,7 +279,7 @@ def test_non_range_figures_are_checked_where_they_are_made():
         MemoryFigures(math.nan, 1, 80.0, 1e9)
     one = Range.exact(1.0)
     with pytest.raises(NonFiniteFigureError):
-        ServingFigures("dedicated", 1, 1, 16.0, one, one, one, replicas=1, utilisation=math.inf)
+        ServingFigures("dedicated", 1, 1, 16.0, one, one, one, one, one, one, replicas=1, utilisation=math.inf)
     assert MemoryFigures(1.5, 1, 80.0, 1e9).as_dict()["required_gb"] == 1.5
 
 

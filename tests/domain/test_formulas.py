@@ -17,16 +17,7 @@ from service.domain.formulas.energy import (
     facility_overhead_kwh,
     host_energy_kwh,
 )
-from service.domain.formulas.inference import (
-    decode_seconds_per_token,
-    inference_load,
-    inference_power_fraction_of_tdp,
-    kv_cache_bytes_per_token,
-    prefill_seconds,
-    step_overhead_seconds_per_member,
-    weight_bytes_per_batch_member,
-)
-from service.domain.formulas.memory import inference_memory_gb, minimum_accelerators, serving_accelerators
+from service.domain.formulas.memory import minimum_accelerators
 from service.domain.formulas.throughput import (
     ThroughputModel,
     attention_share,
@@ -121,55 +112,7 @@ def test_water_is_it_energy_times_wue():
     assert water_l(X(1000.0), X(0.15)).value == pytest.approx(150.0, rel=REL)
 
 
-def test_kv_cache_llama3_8b():
-    # 2 (K,V) x 32 layers x 8 KV heads x 128 head dim x 2 bytes = 131,072 bytes per token
-    assert kv_cache_bytes_per_token(32, 8, 128, 2.0) == 131072.0
-
-
-def test_memory_and_counts():
-    # 70e9 x 2 bytes x 1.2 = 168 GB -> 168 / (80 x 0.9) = 2.33 -> 3 accelerators -> power of two: 4
-    assert inference_memory_gb(70e9, 2.0) == pytest.approx(168.0, rel=REL)
+def test_minimum_accelerators():
+    # 168 GB / (80 x 0.9) = 2.33 -> 3 accelerators; exactly the usable 90% fits in one.
     assert minimum_accelerators(168.0, 80.0) == 3
-    assert serving_accelerators(168.0, 80.0) == 4
-    assert serving_accelerators(10.0, 80.0) == 1
-    assert minimum_accelerators(72.0, 80.0) == 1  # exactly the usable 90%
-
-
-def test_weight_bytes_dense_and_moe():
-    # Dense 8e9 at 2 bytes, batch 16: 8e9 x 2 / 16 = 1e9 bytes per sequence per step.
-    assert weight_bytes_per_batch_member(8e9, 8e9, 2.0, X(16)).value == pytest.approx(1e9, rel=REL)
-    # Mixtral-like 46.7e9 total, 12.9e9 active, batch 2: min(46.7e9/2, 12.9e9) = 12.9e9 params -> x2 bytes.
-    assert weight_bytes_per_batch_member(46.7e9, 12.9e9, 2.0, X(2)).value == pytest.approx(25.8e9, rel=REL)
-
-
-def test_decode_is_bandwidth_bound_at_small_batch():
-    # 8e9 params, bf16, batch 1, H100 (3.35e12 B/s, 989e12 FLOP/s), efficiencies 1:
-    # memory: (16e9 + 0) / 3.35e12 = 4.776 ms; compute: 2 x 8e9 / 989e12 = 0.0162 ms -> memory wins.
-    per_token = decode_seconds_per_token(X(8e9), X(16e9), X(0.0), 989e12, X(1.0), 3.35e12, X(1.0))
-    assert per_token.value == pytest.approx(16e9 / 3.35e12, rel=REL)
-
-
-def test_prefill_is_compute_bound_for_long_prompts():
-    # 2 x 8e9 x 4096 tokens / 989e12 = 66.27 ms; weights read once per batch of 64: 16e9/64/3.35e12 = 0.075 ms.
-    seconds = prefill_seconds(X(8e9), X(4096), X(16e9 / 64), 989e12, X(1.0), 3.35e12, X(1.0))
-    assert seconds.value == pytest.approx(2 * 8e9 * 4096 / 989e12, rel=REL)
-
-
-@pytest.mark.parametrize(
-    ("batch", "expected"),
-    [
-        pytest.param(1, 0.35, id="unbatched"),
-        pytest.param(17, 0.575, id="half-way-at-17"),  # 0.35 + 0.45 x 16/32
-        pytest.param(65, 0.35 + 0.45 * 64 / 80, id="batch-65"),  # 0.71
-    ],
-)
-def test_inference_power_fraction_rises_with_batch(batch, expected):
-    assert inference_load(1, 16) == 0.0
-    fraction = inference_power_fraction_of_tdp(X(batch), X(0.35), X(0.80), 16.0)
-    assert fraction.value == pytest.approx(expected, rel=REL)
-
-
-def test_step_overhead_is_shared_by_the_batch():
-    # 2 ms per step over 16 sequences = 0.125 ms each; low 0.5 ms / 64, high 6 ms / 4.
-    shared = step_overhead_seconds_per_member(Range(0.002, 0.0005, 0.006), Range(16, 4, 64))
-    assert (shared.value, shared.low, shared.high) == pytest.approx((0.002 / 16, 0.0005 / 64, 0.006 / 4), rel=REL)
+    assert minimum_accelerators(72.0, 80.0) == 1

@@ -77,6 +77,13 @@ def _training(**changes) -> TrainingRequest:
     return replace(base, **changes)
 
 
+def _sized_emissions(recommender, rec, hardware: dict) -> float:
+    """Emissions of a recommendation's change at a given accelerator count per replica."""
+    change = {**rec.change, "hardware": {**rec.change.get("hardware", {}), **hardware}}
+    changed = apply_patch(_inference(hardware=HardwareSpec(accelerator=H100, count=4)), change)
+    return recommender.estimator.inference(changed).footprint.emissions_kgco2e.value
+
+
 def _by(result, code):
     return [r for r in result.recommendations if r.code == code]
 
@@ -303,7 +310,12 @@ def test_smaller_model_same_family_and_keep_model(recommender):
     result = recommender.recommend("inference", _inference(hardware=HardwareSpec(accelerator=H100, count=4)))
     rec = _one(result, "smaller_model")
     assert rec.variant == "llama-3.1-8b"
-    assert rec.change == {"model": {"preset": "llama-3.1-8b"}, "hardware": {"count": 1}}
+    assert rec.change["model"] == {"preset": "llama-3.1-8b"}
+    # Of the same 4 accelerators per replica and the fewest that hold the smaller model, the one that emits less.
+    assert rec.estimate.footprint.emissions_kgco2e.value == pytest.approx(
+        min(_sized_emissions(recommender, rec, {"count": 4}), _sized_emissions(recommender, rec, {"count": 1})),
+        rel=1e-12,
+    )
     assert {a.label for a in rec.alternatives} <= {"llama-3-8b", "llama-3.2-3b", "llama-3.2-1b"}
     assert not _by(recommender.recommend("inference", _inference(), Constraints(keep_model=True)), "smaller_model")
     by_size = recommender.recommend("inference", _inference(model=ModelSpec(parameters_billion=70)))
@@ -315,8 +327,12 @@ def test_quantization_picks_the_format_the_accelerator_supports(recommender):
     h100 = _one(
         recommender.recommend("inference", _inference(hardware=HardwareSpec(accelerator=H100, count=4))), "quantization"
     )
-    assert h100.change == {"hardware": {"precision": "fp8", "count": 2}}
-    assert h100.estimate.serving.minimum_accelerators_per_replica == 2
+    assert h100.change["hardware"]["precision"] == "fp8"
+    assert h100.estimate.serving.minimum_accelerators_per_replica == 1  # 70 GB of fp8 weights
+    assert h100.estimate.footprint.emissions_kgco2e.value == pytest.approx(
+        min(_sized_emissions(recommender, h100, {"count": 4}), _sized_emissions(recommender, h100, {"count": 1})),
+        rel=1e-12,
+    )
     small = _inference(model=ModelSpec(preset="llama-3.1-8b"))
     a100 = _one(
         recommender.recommend("inference", replace(small, hardware=HardwareSpec(accelerator=A100))), "quantization"

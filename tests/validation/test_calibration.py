@@ -1,5 +1,5 @@
-"""The fitted training model: shipped constants equal a fresh fit, and the physics users know holds for every
-accelerator in the catalog (docs/methodology.md, "Training throughput")."""
+"""The fitted models: shipped constants equal a fresh fit, and the training physics users know holds for every
+accelerator in the catalog (docs/methodology.md, "Training throughput"; inference: test_inference_model.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.domain import defaults as d
 from service.domain.calibration import TRAINING_POWER_FRACTION, TRAINING_THROUGHPUT
-from service.domain.formulas.inference import inference_power_fraction_of_tdp
-from service.domain.ranges import Range
 from service.reference import load_catalog
 from service.validation.calibrate import TARGET, fitted, render
 
@@ -114,17 +111,6 @@ def test_mixture_of_experts_computes_with_active_parameters_plus_routing(client)
     ratio = moe["compute"]["accelerator_hours"]["value"] / dense["compute"]["accelerator_hours"]["value"]
     tokens_ratio = (20 * 671) / (20 * 37)  # the helper trains 20 tokens per total parameter
     assert ratio == pytest.approx(tokens_ratio * 2.718281828**TRAINING_THROUGHPUT.moe_log_time, rel=1e-9)
-
-
-def test_inference_power_rises_with_batch_from_unbatched_to_saturated():
-    unbatched, saturated = d.INFERENCE_POWER_FRACTION_UNBATCHED.range, d.INFERENCE_POWER_FRACTION_SATURATED.range
-    fractions = [
-        inference_power_fraction_of_tdp(Range.exact(b), unbatched, saturated, d.INFERENCE_POWER_HALF_BATCH).value
-        for b in (1, 4, 16, 64, 512)
-    ]
-    assert fractions[0] == pytest.approx(unbatched.value)
-    assert fractions == sorted(fractions)
-    assert fractions[-1] < saturated.value
 
 
 def test_fine_tuning_memory_sets_the_minimum_count(client):

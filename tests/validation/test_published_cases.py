@@ -133,30 +133,40 @@ def test_training_targets_hold_in_sample(stats):
     assert f.median_width <= TARGETS["training_median_width"]
 
 
-def test_inference_targets(stats):
-    f = stats["inference"]
-    assert f.checks >= 10
-    assert f.median_abs_error <= TARGETS["inference_median_abs_error"]
+@pytest.mark.parametrize("figures", ["cv_inference", "inference"], ids=["held-out-campaigns", "in-sample"])
+def test_inference_targets(stats, figures):
+    f = stats[figures]
     assert f.coverage >= TARGETS["inference_coverage"]
+    assert f.median_abs_error <= TARGETS["inference_median_abs_error"]
+    assert f.median_width <= TARGETS["inference_median_width"]
 
 
-def test_idle_capacity_matches_bloom_api_deployment(client):
-    """BLOOM's API: 16 A100 (2 replicas x 8) for 18 days, 230,768 requests, 864-914 kWh measured (Luccioni et
-    al. 2023, arXiv:2211.02001 §5, as restated in the project brief). Mostly idle: the idle power carries it."""
+def test_the_inference_evidence_is_broad():
+    """At least 60 measured inference points from 4 independent organisations on 3 accelerator types."""
+    measured = {c.case_id for c in BY_GROUP[INFERENCE]}
+    cases = [c for c in CASES if c["id"] in measured]
+    assert len(BY_GROUP[INFERENCE]) >= 60
+    organisations = {c["organisation"].split(" (")[0] for c in cases}
+    assert len(organisations) >= 4, organisations
+    assert len({c["accelerator_id"] for c in cases if c.get("accelerator_id")}) >= 3
+
+
+def test_an_idle_dedicated_replica_draws_what_blooms_did(client):
+    """BLOOM's API replica on 16 A100s drew about 0.29 kWh per 10 minutes with no requests (Luccioni et al.
+    2023, arXiv:2211.02001 §5): GPUs, CPU and RAM, no facility."""
     body = client.post(
         "/v1/estimates/inference",
         json={
             "model": {"preset": "bloom-176b"},
-            "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 8},
-            "requests": 230768,
-            "deployment": {"mode": "dedicated", "replicas": 2, "hours": 18 * 24},
+            "hardware": {"accelerator": "nvidia-a100-sxm4-40gb", "count": 16},
+            "requests": 0,
+            "deployment": {"mode": "dedicated", "hours": 1 / 6},
             "datacenter": {"pue": 1.0},
             "include_embodied": False,
         },
     ).get_json()
     energy = body["energy_kwh"]
-    assert energy["low"] <= 864 and energy["high"] >= 914
-    assert energy["value"] == pytest.approx(889, rel=0.3)
+    assert energy["low"] <= 0.29 <= energy["high"]
 
 
 def test_dedicated_low_utilisation_costs_far_more_per_request(client):

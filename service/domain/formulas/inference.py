@@ -1,116 +1,220 @@
-"""Time an inference request keeps an accelerator busy: prefill and decoding.
+"""Serving a language model: the work of a prompt and of a decoding step, how long a replica takes for them, and
+what it draws meanwhile.
 
-Prefill processes the whole prompt at once and is compute-bound: ~2 x N_active x prompt tokens FLOPs.
-Decoding produces one token per step for each of ``b`` sequences in the batch. A step costs
-2 x N_active x b FLOPs but must also stream the weights and every sequence's KV cache from memory, so
-at small batches it is limited by memory bandwidth: time per step ~= max(compute time, bytes / bandwidth),
-shared by the ``b`` sequences (brief §3; Pope et al. 2022, arXiv:2211.05102 §2).
+A serving engine (vLLM: Kwon et al. 2023, arXiv:2309.06180; Orca: Yu et al. 2022, OSDI) adds and retires
+sequences at every decoding step, so a replica decodes one token for each of ``b`` concurrent sequences per
+step. A step does 2 x N_active FLOPs plus attention per sequence and reads the weights the batch touches plus
+every sequence's KV cache; its time is a fixed overhead plus the larger of compute time and memory time (the
+roofline of Williams et al. 2009; applied to transformer inference by Pope et al. 2022, arXiv:2211.05102 §2).
+All functions take plain floats (seconds, bytes, FLOPs); ranges are made by the caller.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from ..defaults import INFERENCE_FLOPS_PER_PARAMETER_TOKEN
-from ..ranges import Range
+
+#: Bytes per activation value exchanged between accelerators (bf16).
+ACTIVATION_BYTES = 2.0
+#: Experts per token when a mixture-of-experts' routing is not given: DeepSeek-V3 and Qwen3 route each token to
+#: 8 (DeepSeek-AI 2024, arXiv:2412.19437 §2.1.2; Qwen Team 2025, arXiv:2505.09388 Table 2).
+DEFAULT_EXPERTS_PER_TOKEN = 8.0
+
+#: Attention FLOPs per token per token of context, per layer and unit of attention width: the logits (q.k) and
+#: the weighted sum of values, 2 FLOPs per multiply-add each (Hoffmann et al. 2022, arXiv:2203.15556 App. F).
+ATTENTION_FLOPS_PER_LAYER_WIDTH = 4.0
 
 
 def kv_cache_bytes_per_token(num_layers: int, num_kv_heads: int, head_dim: int, bytes_per_element: float) -> float:
-    """Bytes of keys and values stored per token: 2 (K and V) x layers x KV heads x head size x bytes."""
+    """Bytes of keys and values stored per token: 2 (K and V) x layers x KV heads x head size x bytes (vLLM
+    paper, Kwon et al. 2023 §2)."""
     return 2.0 * num_layers * num_kv_heads * head_dim * bytes_per_element
 
 
-def prefill_seconds(
-    active_parameters: Range,
-    prompt_tokens: Range,
-    weight_bytes_per_batch_member: Range,
+def attention_flops_per_context_token(num_layers: float, attention_width: float) -> float:
+    """FLOPs one token spends attending to one token of context: 4 x layers x attention width."""
+    return ATTENTION_FLOPS_PER_LAYER_WIDTH * num_layers * attention_width
+
+
+def distinct_experts(experts: float, experts_per_token: float, tokens: float) -> float:
+    """Expected distinct experts ``tokens`` tokens touch when each picks ``experts_per_token`` of ``experts``
+    with equal chance: E x (1 - (1 - k/E)^tokens). One token touches k; a large batch touches nearly all E.
+    Load-balanced routers (Fedus et al. 2022, arXiv:2101.03961 §2.2) aim at that equal use."""
+    return experts * (1.0 - (1.0 - experts_per_token / experts) ** max(tokens, 1.0))
+
+
+@dataclass(frozen=True, slots=True)
+class Architecture:
+    """What serving needs to know of a model (parameters in units, bytes per stored value)."""
+
+    parameters: float
+    active_parameters: float
+    #: Routed experts and experts per token; None for a dense model or an MoE whose routing is not known.
+    experts: float | None
+    experts_per_token: float | None
+    bytes_per_parameter: float
+    kv_bytes_per_token: float
+    attention_flops_per_context_token: float
+    #: Width of the residual stream (d_model), what tokens carry between layers and accelerators.
+    hidden_size: float
+
+    @property
+    def is_moe(self) -> bool:
+        return self.active_parameters < self.parameters
+
+    @property
+    def weight_bytes(self) -> float:
+        return self.parameters * self.bytes_per_parameter
+
+    @property
+    def exchange_bytes_per_token_layer(self) -> float:
+        """Bytes a token sends to the accelerators holding its experts and receives back, per MoE layer:
+        dispatch and combine of its hidden state to each of its k experts (Rajbhandari et al. 2022,
+        DeepSpeed-MoE, arXiv:2201.05596 §5). 0 for a dense model."""
+        if not self.is_moe:
+            return 0.0
+        k = self.experts_per_token if self.experts_per_token is not None else DEFAULT_EXPERTS_PER_TOKEN
+        return 2.0 * k * self.hidden_size * ACTIVATION_BYTES
+
+    def weight_bytes_per_step(self, batch: float) -> float:
+        """Weight bytes one decoding step of ``batch`` sequences reads: all of a dense model; of a
+        mixture-of-experts, the shared weights plus the experts the batch's tokens touch.
+
+        With E experts of X parameters each and k per token, N = S + E X and N_active = S + k X, so
+        X = (N - N_active) / (E - k). When E and k are not known, k/E = N_active / N and S = 0 (one token reads
+        the active parameters, a large batch all of them)."""
+        if not self.is_moe:
+            return self.weight_bytes
+        if self.experts is not None and self.experts_per_token is not None:
+            expert = (self.parameters - self.active_parameters) / (self.experts - self.experts_per_token)
+            shared = max(0.0, self.active_parameters - self.experts_per_token * expert)
+            touched = shared + distinct_experts(self.experts, self.experts_per_token, batch) * expert
+        else:
+            share = self.active_parameters / self.parameters
+            touched = self.parameters * (1.0 - (1.0 - share) ** max(batch, 1.0))
+        return touched * self.bytes_per_parameter
+
+
+def prefill_flops(architecture: Architecture, prompt_tokens: float) -> float:
+    """FLOPs to process a prompt of P tokens: 2 x N_active per token (Kaplan et al. 2020, arXiv:2001.08361
+    Table 1), plus causal attention, token i attending to i earlier ones: attention x P^2 / 2."""
+    return (
+        INFERENCE_FLOPS_PER_PARAMETER_TOKEN * architecture.active_parameters * prompt_tokens
+        + architecture.attention_flops_per_context_token * prompt_tokens * prompt_tokens / 2.0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StepTime:
+    """One forward step of a replica: its fixed overhead, then its operators one after another, each lasting
+    the longer of its compute time and its memory time (the roofline per operator: Yuan et al. 2024,
+    arXiv:2402.16363). Seconds."""
+
+    fixed_seconds: float
+    #: (compute seconds, memory seconds) of each operator group: the weight matrices, then attention.
+    parts: tuple[tuple[float, float], ...]
+
+    @property
+    def seconds(self) -> float:
+        return self.fixed_seconds + sum(max(compute, memory) for compute, memory in self.parts)
+
+    @property
+    def compute_seconds(self) -> float:
+        return sum(compute for compute, _ in self.parts)
+
+
+def decode_step(
+    architecture: Architecture,
+    batch: float,
+    mean_context_tokens: float,
     peak_flops_per_second: float,
-    compute_efficiency: Range,
     bandwidth_bytes_per_second: float,
-    bandwidth_efficiency: Range,
-) -> Range:
-    """Seconds of one replica's time to prefill one request's prompt (all its accelerators together).
-
-    Compute-bound for any realistic prompt; the weights still have to be read once per batch, which
-    dominates only for very short prompts.
-    """
-    compute = (
-        active_parameters.times(prompt_tokens)
-        .scale(INFERENCE_FLOPS_PER_PARAMETER_TOKEN / peak_flops_per_second)
-        .divided_by(compute_efficiency)
+    compute_efficiency: float,
+    bandwidth_efficiency: float,
+    fixed_seconds: float,
+    expert_slowdown: float = 1.0,
+) -> StepTime:
+    """One decoding step of ``batch`` sequences at ``mean_context_tokens`` each, on a replica of the given peak
+    and bandwidth, at the achieved shares of them: the weight matrices (2 x N_active FLOPs per sequence against
+    the weights the batch touches), then attention (its FLOPs against each sequence's KV cache)."""
+    flops_per_second = peak_flops_per_second * compute_efficiency
+    bytes_per_second = bandwidth_bytes_per_second * bandwidth_efficiency
+    linear = (
+        expert_slowdown
+        * batch
+        * INFERENCE_FLOPS_PER_PARAMETER_TOKEN
+        * architecture.active_parameters
+        / flops_per_second,
+        expert_slowdown * architecture.weight_bytes_per_step(batch) / bytes_per_second,
     )
-    memory = weight_bytes_per_batch_member.scale(1.0 / bandwidth_bytes_per_second).divided_by(bandwidth_efficiency)
-    return compute.maximum(memory)
+    attention = (
+        batch * architecture.attention_flops_per_context_token * mean_context_tokens / flops_per_second,
+        batch * mean_context_tokens * architecture.kv_bytes_per_token / bytes_per_second,
+    )
+    return StepTime(fixed_seconds, (linear, attention))
 
 
-def decode_seconds_per_token(
-    active_parameters: Range,
-    weight_bytes_per_batch_member: Range,
-    kv_bytes_per_sequence: Range,
+def prefill_step(
+    architecture: Architecture,
+    prompt_tokens: float,
     peak_flops_per_second: float,
-    compute_efficiency: Range,
     bandwidth_bytes_per_second: float,
-    bandwidth_efficiency: Range,
-) -> Range:
-    """Seconds of one replica's time per generated token, at the batch the weight share reflects.
-
-    ``weight_bytes_per_batch_member``: weight bytes read per step divided by the batch size;
-    ``kv_bytes_per_sequence``: KV-cache bytes read per step for one sequence (its mean context).
-    Peak and bandwidth are those of the whole replica.
-    """
-    compute = active_parameters.scale(INFERENCE_FLOPS_PER_PARAMETER_TOKEN / peak_flops_per_second).divided_by(
-        compute_efficiency
-    )
-    memory = (
-        (weight_bytes_per_batch_member + kv_bytes_per_sequence)
-        .scale(1.0 / bandwidth_bytes_per_second)
-        .divided_by(bandwidth_efficiency)
-    )
-    return compute.maximum(memory)
+    compute_efficiency: float,
+    bandwidth_efficiency: float,
+    fixed_seconds: float,
+    batched: bool,
+) -> StepTime:
+    """The replica time one prompt's prefill adds. In a continuously batched engine prompts ride along the
+    decoding steps, which read the weights anyway (chunked prefill: Agrawal et al. 2024, Sarathi-Serve,
+    arXiv:2403.02310), so a prompt adds its FLOPs only; alone, it is a forward step of its own."""
+    compute = prefill_flops(architecture, prompt_tokens) / (peak_flops_per_second * compute_efficiency)
+    if batched:
+        return StepTime(0.0, ((compute, 0.0),))
+    weights = architecture.weight_bytes_per_step(prompt_tokens) / (bandwidth_bytes_per_second * bandwidth_efficiency)
+    return StepTime(fixed_seconds, ((compute, weights),))
 
 
-def weight_bytes_per_batch_member(
-    total_parameters: float, active_parameters: float, bytes_per_parameter: float, batch_size: Range
-) -> Range:
-    """Weight bytes read per decoding step, divided among the batch.
-
-    A dense model reads all weights once per step. A mixture-of-experts reads the experts its batch
-    touches: at most all of them, at least the active set for each sequence, i.e.
-    min(N_total / b, N_active) per sequence.
-    """
-    per_member_total = Range(
-        total_parameters / batch_size.value,
-        total_parameters / batch_size.high,
-        total_parameters / batch_size.low,
-    )
-    return per_member_total.minimum(Range.exact(active_parameters)).scale(bytes_per_parameter)
+def power_fraction(step: StepTime, overhead: float, memory_bound: float, compute_bound: float) -> float:
+    """Mean accelerator power over a step as a fraction of its reference power: ``overhead`` during the fixed
+    time (kernel launches, scheduling: the chip mostly waits), and during each operator ``memory_bound`` when it
+    only streams memory, rising with the share of its time the compute units are busy to ``compute_bound``
+    (Patel et al. 2024, Splitwise, arXiv:2311.18677: prompt phases draw near TDP, token phases less)."""
+    energy = overhead * step.fixed_seconds
+    for compute, memory in step.parts:
+        longer = max(compute, memory)
+        if longer > 0:
+            energy += longer * (memory_bound + (compute_bound - memory_bound) * compute / longer)
+    total = step.seconds
+    return energy / total if total > 0 else overhead
 
 
-def inference_load(batch_size: float, half_batch: float) -> float:
-    """How far the batch moves the accelerator from unbatched to saturated power: (b - 1) / (b - 1 + half)."""
-    extra = max(0.0, batch_size - 1.0)
-    return extra / (extra + half_batch)
+def concurrency(arrivals_per_second: float, latency_at: Callable[[float], float], cap: float) -> float:
+    """Mean sequences in service on one replica by Little's law (Little 1961, Operations Research 9(3)):
+    C = arrival rate x latency(C), solved by bisection (latency grows with C) and bounded by ``cap``. Below 1
+    the replica serves one sequence at a time, a share C of the time."""
+    if arrivals_per_second <= 0.0:
+        return 0.0
+
+    def gap(c: float) -> float:
+        return arrivals_per_second * latency_at(max(c, 1.0)) - c
+
+    if gap(cap) >= 0.0:
+        return cap  # the replica cannot keep up below its cap: it runs full
+    low, high = 0.0, cap
+    for _ in range(50):
+        middle = (low + high) / 2.0
+        if gap(middle) > 0.0:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2.0
 
 
-def inference_power_fraction_of_tdp(batch_size: Range, unbatched: Range, saturated: Range, half_batch: float) -> Range:
-    """Average accelerator power while serving, as a fraction of TDP, rising with the batch size.
-
-    fraction = unbatched + (saturated - unbatched) x (b - 1) / (b - 1 + half_batch). Low and high use the
-    low and high of every input (the fraction grows with each of them).
-    """
-
-    def at(u: float, s: float, b: float) -> float:
-        return u + (max(s, u) - u) * inference_load(b, half_batch)
-
-    return Range.spread(
-        at(unbatched.value, saturated.value, batch_size.value),
-        at(unbatched.low, saturated.low, batch_size.low),
-        at(unbatched.high, saturated.high, batch_size.high),
-    )
-
-
-def step_overhead_seconds_per_member(step_overhead_s: Range, batch_size: Range) -> Range:
-    """Fixed per-step time (launches, sampling, scheduling) shared by the ``b`` sequences of a step."""
-    return Range.spread(
-        step_overhead_s.value / batch_size.value,
-        step_overhead_s.low / batch_size.high,
-        step_overhead_s.high / batch_size.low,
-    )
+def replicas_for(arrivals_per_second: float, requests_per_second_per_replica: float) -> int:
+    """Replicas needed to serve an arrival rate at the given throughput per replica."""
+    if requests_per_second_per_replica <= 0.0 or math.isinf(arrivals_per_second):
+        return 1
+    return max(1, math.ceil(arrivals_per_second / requests_per_second_per_replica - 1e-9))

@@ -7,11 +7,12 @@ from typing import Any
 
 from ...reference import Accelerator
 from ..calibration import TRAINING_THROUGHPUT
-from ..defaults import BYTES_PER_PARAMETER, COMPUTE_PRECISION_FALLBACK
+from ..defaults import COMPUTE_PRECISION_FALLBACK
 from ..estimate import Estimate
 from ..fine_tuning import METHOD_PROFILES, fine_tuning_memory_gb
-from ..formulas.memory import inference_memory_gb, minimum_accelerators, serving_accelerators
+from ..formulas.memory import minimum_accelerators
 from ..hardware import ResolvedModel
+from ..inference import context_tokens, replica_need
 from .model import ONE_SERVER_ACCELERATORS, Alternative
 from .registry import recommendation
 from .run import CLOUD_ONLY, MAX_ALTERNATIVES, RecommendationRun, format_number
@@ -33,7 +34,7 @@ def peak_tflops(accelerator: Accelerator, precision: str) -> float | None:
 @recommendation("efficient_hardware", ("training", "fine-tuning", "inference"))
 def efficient_hardware(run: RecommendationRun) -> None:
     code = "efficient_hardware"
-    precision = run.request.hardware.precision or "bf16"
+    precision = run.precision
     base_peak = peak_tflops(run.accelerator, precision)
     model = run.model
     ranked: list[tuple[float, str, dict[str, Any], Estimate, str]] = []
@@ -173,8 +174,8 @@ def _fit(
     if model is None:
         return None, "The model is not given, so memory fit was not checked."
     if run.kind == "inference":
-        need = inference_memory_gb(model.parameters, BYTES_PER_PARAMETER[precision])
-        per_replica = serving_accelerators(need, acc.memory_gb)
+        replica = replica_need(model, precision, acc, context_tokens(run.request))
+        need, per_replica = replica.memory_gb, replica.accelerators
         if per_replica > MAX_ACCELERATORS_PER_REPLICA:
             run.note(
                 code,
@@ -185,7 +186,8 @@ def _fit(
             return None
         return (
             per_replica,
-            f"Weights at {precision} need about {need:.0f} GB: {per_replica} x {acc.memory_gb:g} GB per replica.",
+            f"Weights at {precision} and one full-length sequence's KV cache need about {need:.0f} GB: "
+            f"{per_replica} x {acc.memory_gb:g} GB per replica.",
         )
     if run.kind == "fine-tuning":
         trainable = run.request.trainable_parameters_fraction

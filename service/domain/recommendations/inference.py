@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..defaults import BATCH_SIZE, BYTES_PER_PARAMETER, INPUT_TOKENS_PER_REQUEST
+from ..defaults import BYTES_PER_PARAMETER, INPUT_TOKENS_PER_REQUEST
 from ..estimate import Estimate, ServingFigures
-from ..formulas.memory import inference_memory_gb, serving_accelerators
+from ..hardware import BILLION, ResolvedModel, precision_of
+from ..inference import context_tokens, replica_need
 from ..inputs import InferenceRequest
 from .model import Alternative
 from .registry import recommendation
@@ -46,12 +47,11 @@ def smaller_model(run: RecommendationRun) -> None:
     candidates.sort(
         key=lambda m: (-m.parameters_billion, -(m.release_year or 0), -_common_prefix(m.id, preset.id), m.id)
     )
-    precision = req.hardware.precision or "bf16"
     options = []
     for m in candidates:
         patch: dict[str, Any] = {"model": {"preset": m.id, "active_parameters_billion": None}}
-        patch.update(_serving_count_patch(run, m.parameters_billion * 1e9, precision))
-        result = run.try_estimate(code, m.id, patch)
+        candidate = ResolvedModel(m, m.parameters_billion * BILLION, m.active_parameters_billion * BILLION)
+        result = _best_sized(run, code, m.id, patch, candidate, precision_of(req.hardware, m.weight_precision))
         if result is not None:
             options.append((m, *result))
     if not options:
@@ -119,19 +119,14 @@ def quantization(run: RecommendationRun) -> None:
     code = "quantization"
     if run.constraints.keep_precision:
         return
-    req: InferenceRequest = run.request
-    precision = req.hardware.precision or "bf16"
+    precision = run.precision
     if precision not in ("fp32", "tf32", "bf16", "fp16"):
         return
     peaks = run.accelerator.peak_tflops
     target = "fp8" if peaks.get("fp8") else ("int8" if peaks.get("int8") else "int4")
     model = run.model
     assert model is not None
-    patch: dict[str, Any] = {"hardware": {"precision": target}}
-    count = _serving_count_patch(run, model.parameters, target)
-    if count:
-        patch["hardware"].update(count["hardware"])
-    result = run.try_estimate(code, target, patch)
+    result = _best_sized(run, code, target, {"hardware": {"precision": target}}, model, target)
     if result is None:
         return
     patch, estimate = result
@@ -168,30 +163,45 @@ def quantization(run: RecommendationRun) -> None:
 
 @recommendation("larger_batch", ("inference",))
 def larger_batch(run: RecommendationRun) -> None:
+    code = "larger_batch"
     req: InferenceRequest = run.request
-    batch = req.batch_size if req.batch_size is not None else BATCH_SIZE.range.value
-    larger = min(batch * BATCH_FACTOR, 100_000.0)
-    if larger <= batch:
+    serving = _serving(run.baseline)
+    batch = serving.effective_batch_size.value
+    if req.deployment.mode == "dedicated" and (req.batch_size is None or batch < req.batch_size * (1 - 1e-9)):
+        run.note(
+            code,
+            "deployment",
+            f"The traffic fills a batch of about {batch:.3g} per replica, below its cap: a larger batch needs more "
+            "traffic per replica (see right_size_capacity).",
+        )
         return
-    result = run.try_estimate("larger_batch", str(larger), {"batch_size": larger})
+    if any(w.code == "batch-limited-by-memory" for w in run.baseline.ledger.warnings):
+        run.note(code, "memory", "The batch is already the largest the KV-cache memory holds.")
+        return
+    larger = min(round(batch * BATCH_FACTOR), 100_000)
+    result = run.try_estimate(code, str(larger), {"batch_size": float(larger)})
     if result is None:
         return
     patch, estimate = result
+    reached = _serving(estimate).effective_batch_size.value
+    if reached <= batch * (1 + 1e-9):
+        run.note(code, "memory", "The KV-cache memory holds no larger batch.")
+        return
     run.add(
-        "larger_batch",
-        f"batch={larger:g}",
-        f"Decode {larger:g} sequences together instead of {batch:g}",
+        code,
+        f"batch={reached:g}",
+        f"Decode {reached:g} sequences together instead of {batch:.3g}",
         (
-            "Decoding is memory-bandwidth-bound at small batches: each step reads all weights once for the whole "
-            "batch. "
-            f"Doubling the batch ({batch:g} -> {larger:g}, continuous batching in vLLM/TGI/TensorRT-LLM) spreads those "
-            f"reads over more sequences: emissions {run.percent_lower(estimate)} lower."
+            "Decoding is memory-bandwidth-bound at small batches: each step reads the weights once for the whole "
+            f"batch. A batch of {reached:g} (continuous batching: vLLM max_num_seqs, TensorRT-LLM max_batch_size) "
+            f"spreads those reads over more sequences: emissions {run.percent_lower(estimate)} lower. Each request "
+            f"then takes {_serving(estimate).latency_seconds.value:.3g} s to its last token instead of "
+            f"{serving.latency_seconds.value:.3g} s."
         ),
         patch,
         estimate,
         [
-            "Per-request latency can rise when requests wait to fill a batch and each step processes more sequences.",
-            "The KV cache of a larger batch needs memory; very long contexts may not fit.",
+            "Each step processes more sequences, so every request's latency rises (serving.latency_seconds).",
             "Needs enough concurrent traffic to fill the batch.",
         ],
         [S_MORRISON, S_AWS, S_GCP],
@@ -260,13 +270,28 @@ def right_size_capacity(run: RecommendationRun) -> None:
         )
 
 
-def _serving_count_patch(run: RecommendationRun, parameters: float, precision: str) -> dict[str, Any]:
+def _best_sized(
+    run: RecommendationRun, code: str, subject: str, patch: dict[str, Any], model: ResolvedModel, precision: str
+) -> tuple[dict[str, Any], Estimate] | None:
+    """The change on today's accelerators per replica, and on the fewest that hold the changed model when the
+    request fixed the count: whichever emits less (fewer accelerators hold less KV cache, so they can batch less)."""
+    tried = [run.try_estimate(code, subject, patch)]
+    fewer = _serving_count_patch(run, model, precision)
+    if fewer:
+        merged = {**patch, "hardware": {**patch.get("hardware", {}), **fewer["hardware"]}}
+        tried.append(run.try_estimate(code, subject, merged))
+    found = [t for t in tried if t is not None]
+    if not found:
+        return None
+    return min(found, key=lambda t: t[1].footprint.emissions_kgco2e.value)
+
+
+def _serving_count_patch(run: RecommendationRun, model: ResolvedModel, precision: str) -> dict[str, Any]:
     """``hardware.count`` for a changed model/precision when the baseline fixed it; {} when it is derived."""
     hw = run.request.hardware
     if hw.count is None:
         return {}
-    need = inference_memory_gb(parameters, BYTES_PER_PARAMETER[precision])
-    per_replica = serving_accelerators(need, run.accelerator.memory_gb)
+    per_replica = replica_need(model, precision, run.accelerator, context_tokens(run.request)).accelerators
     if hw.instance_type is not None:
         per = run.catalog.instances[hw.instance_type.lower()].accelerator_count
         per_replica = per * math.ceil(per_replica / per)

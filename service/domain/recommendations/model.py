@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..defaults import ACCELERATORS_PER_SERVER
 from ..estimate import Estimate
 from ..inputs import HardwareSpec
 from ..ranges import Range
@@ -21,8 +22,8 @@ DEFAULT_TARGET_UTILISATION = 0.6
 #: Training and fine-tuning changes may lengthen a run's wall-clock time by at most this factor unless the caller
 #: allows more: a change that turns a three-month run into five is not one a team can act on.
 DEFAULT_MAX_DURATION_FACTOR = 1.5
-#: Jobs on more accelerators than one 8-accelerator server span several nodes and need a scale-out interconnect.
-ONE_SERVER_ACCELERATORS = 8
+#: Jobs on more accelerators than one server span several nodes and need a scale-out interconnect.
+ONE_SERVER_ACCELERATORS = ACCELERATORS_PER_SERVER
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ class Constraints:
     exclude_accelerators: tuple[str, ...] = ()
     keep_model: bool = False
     keep_precision: bool = False
-    #: Inference: ceiling on ``serving.busy_seconds_per_request`` (central value), seconds.
+    #: Inference: ceiling on ``serving.latency_seconds`` (central value: arrival to last token), seconds.
     max_latency_seconds_per_request: float | None = None
     target_utilisation: float = DEFAULT_TARGET_UTILISATION
     #: Training and fine-tuning: longest accepted wall-clock duration of a changed run, as a multiple of today's.

@@ -10,7 +10,7 @@ from ..assumptions import Ledger
 from ..errors import EstimationError
 from ..estimate import Estimate
 from ..estimator import Estimator
-from ..hardware import ResolvedModel, resolve_model
+from ..hardware import ResolvedModel, precision_of, resolve_model
 from .model import Alternative, Constraints, Note, RagComparison, Recommendation, Savings
 from .patch import apply_patch, prune_patch
 
@@ -110,6 +110,13 @@ class RecommendationRun:
             self._model = None if spec is None else resolve_model(self.catalog, spec, Ledger())
         return self._model  # type: ignore[return-value]
 
+    @property
+    def precision(self) -> str:
+        """The precision the baseline runs at (inference: the model's native one unless given)."""
+        model = self.model
+        native = model.preset.weight_precision if self.kind == "inference" and model and model.preset else None
+        return precision_of(self.request.hardware, native)
+
     def note(self, code: str, subject: str, reason: str) -> None:
         self.notes.append(Note(code, subject, reason))
 
@@ -143,12 +150,13 @@ class RecommendationRun:
                 return None
         limit = self.constraints.max_latency_seconds_per_request
         if limit is not None and self.kind == "inference":
-            busy = estimate.serving.busy_seconds_per_request.value if estimate.serving else 0.0
-            if busy > limit:
+            latency = estimate.serving.latency_seconds.value if estimate.serving else 0.0
+            if latency > limit * (1 + 1e-9):
                 self.note(
                     code,
                     subject,
-                    f"busy time per request {busy:.3g} s exceeds max_latency_seconds_per_request {limit:g} s",
+                    f"a request would take {latency:.3g} s from arrival to last token, more than "
+                    f"constraints.max_latency_seconds_per_request {limit:g} s",
                 )
                 return None
         return patch, estimate
