@@ -3,8 +3,9 @@
 
 validate: setup
 	$(PY) -m service.validation --write docs/validation.md
+	$(PY) -m service.validation.curves --write docs/methodology.md
 
-# Fit the training model to the published cases and rewrite service/domain/calibration.py (its constants).
+# Fit the training and serving models to the published cases and rewrite service/domain/calibration.py.
 .PHONY: calibrate
 calibrate: setup
 	$(PY) -m service.validation.calibrate --write

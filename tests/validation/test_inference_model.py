@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from service.domain.calibration import INFERENCE_SERVING as C
 from service.reference import load_catalog
+from service.validation.curves import moe_curve, rewrite
 
 CATALOG = load_catalog()
 H100 = "nvidia-h100-sxm5-80gb"
@@ -192,3 +195,9 @@ def test_each_newer_generation_serves_a_request_with_less_energy(client, older, 
         return _gpu_wh_per_request(answer, 1000)
 
     assert wh(newer) < wh(older)
+
+
+def test_the_methodology_shows_the_current_moe_curve(client):
+    document = Path(__file__).resolve().parents[2] / "docs" / "methodology.md"
+    text = document.read_text(encoding="utf-8")
+    assert text == rewrite(text, moe_curve(client)), "docs/methodology.md is out of date: run `make validate`"

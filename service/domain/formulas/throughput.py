@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..defaults import INFERENCE_FLOPS_PER_PARAMETER_TOKEN, TRAINING_FLOPS_PER_PARAMETER_TOKEN
+from ..defaults import TRAINING_FLOPS_PER_PARAMETER_TOKEN
 
 #: Kaplan et al. 2020 (arXiv:2001.08361 §2.1): N ~= 12 x n_layer x d_model^2 for a standard decoder. With the
 #: aspect ratio d_model / n_layer ~= 128 of current models (Llama 3 8B 4096/32, 405B 16384/126; Dubey et al.
@@ -48,13 +48,6 @@ def training_flops_per_token(active_parameters: float, sequence_length: float, f
     d = d_model_from_parameters(active_parameters)
     attention = TRAINING_FLOPS_PER_PARAMETER_TOKEN * active_parameters * attention_share(sequence_length, d)
     return flops_per_parameter * active_parameters + attention
-
-
-def inference_attention_flops_per_token(active_parameters: float, context_tokens: float) -> float:
-    """Attention FLOPs of one forward token attending over ``context_tokens``: 2 x n_layer x d_model x context
-    (Kaplan et al. 2020, Table 1), written with n_layer x d_model = N / (12 d_model)."""
-    d = d_model_from_parameters(active_parameters)
-    return INFERENCE_FLOPS_PER_PARAMETER_TOKEN * active_parameters * context_tokens / (12.0 * d)
 
 
 @dataclass(frozen=True, slots=True)
