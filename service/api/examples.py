@@ -29,6 +29,24 @@ TRAINING_EXAMPLES = {
             "datacenter": {"provider": "gcp", "region": "us-central1"},
         },
     },
+    "own-accelerator": {
+        "summary": "An accelerator the catalog does not list, described by its datasheet figures",
+        "value": {
+            "model": {"parameters_billion": 3},
+            "training_tokens_billion": 300,
+            "hardware": {
+                "spec": {
+                    "name": "Example NPU 96GB",
+                    "tdp_w": 600,
+                    "memory_gb": 96,
+                    "memory_bandwidth_gb_per_s": 3200,
+                    "peak_tflops": {"bf16": 800, "fp8": 1600},
+                },
+                "count": 64,
+            },
+            "datacenter": {"country": "FR"},
+        },
+    },
 }
 
 FINE_TUNING_EXAMPLES = {
@@ -51,6 +69,17 @@ FINE_TUNING_EXAMPLES = {
             "dataset_tokens_million": 200,
             "hardware": {"accelerator": "nvidia-h100-sxm5-80gb"},
             "datacenter": {"provider": "azure", "region": "swedencentral"},
+        },
+    },
+    "measured-with-codecarbon": {
+        "summary": "A LoRA run whose energy CodeCarbon measured (emissions.csv energy_consumed, 42.7 kWh)",
+        "value": {
+            "model": {"preset": "llama-3.1-8b"},
+            "method": "lora",
+            "dataset_tokens_million": 50,
+            "hardware": {"accelerator": "nvidia-a100-sxm4-80gb", "count": 2},
+            "measured": {"it_energy_kwh": 42.7, "scope": "it"},
+            "datacenter": {"provider": "gcp", "region": "europe-west4"},
         },
     },
 }

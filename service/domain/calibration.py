@@ -19,8 +19,9 @@ TRAINING_THROUGHPUT = ThroughputModel(
         "robust weighted fit to 77 published pre-training and fine-tuning runs of 22 organisations (Meta, "
         "Google, Microsoft, EleutherAI, IBM, TII, Karpathy open-source projects, BigScience, MosaicML, Ai2, "
         "Open-Llama, OpenAI and 10 more: model cards, technical reports and papers) and 111 MLPerf Training "
-        "v3.0-v5.1 results (MLCommons; a term of their own for timed steady-state runs, 0.83 x the hours of a"
-        " whole job); range: 6th-90th percentile of the errors on runs held out by organisation"
+        "v3.0-v5.1 results (MLCommons, github.com/mlcommons/training_results_v5.1@441d65f and the earlier "
+        "rounds; a term of their own for timed steady-state runs, 0.83 x the hours of a whole job); range: "
+        "6th-90th percentile of the errors on runs held out by organisation"
     ),
 )
 """Accelerator-seconds per model FLOP = 2.227 / peak + 0.003284 bytes / bandwidth (x
@@ -63,9 +64,11 @@ INFERENCE_SERVING = ServingConstants(
     fitted_to=(
         "robust weighted fit to 82 measured serving configurations (GPU energy per request, mean power, time "
         "between tokens) of 3 campaigns (ML.ENERGY v3 (vLLM 0.11, 2025), Argonne LLM-Inference-Bench, "
-        "ML.ENERGY v1 (Hugging Face eager, 2023)) on 6 accelerator types; range: 10th-90th percentile of the "
-        "errors on configurations held out by campaign and of those of ML.ENERGY v2 (vLLM 0.5, 2024) (older "
-        "engines, predicted, not fitted), each campaign weighing the same"
+        "ML.ENERGY v1 (Hugging Face eager, 2023): github.com/ml-energy/leaderboard@0cd52da and "
+        "leaderboard-v2@7d45d08, Chung et al. 2025, arXiv:2505.06371; Argonne, arXiv:2411.00136) on 6 "
+        "accelerator types; range: 10th-90th percentile of the errors on configurations held out by campaign "
+        "and of those of ML.ENERGY v2 (vLLM 0.5, 2024) (older engines, predicted, not fitted), each campaign "
+        "weighing the same"
     ),
 )
 """Serving model (``serving.operating_point``): shares of peak compute and bandwidth reached, fixed seconds per

@@ -170,7 +170,10 @@ def estimate_fine_tuning(catalog: Catalog, site_defaults: SiteDefaults, request:
     if request.dataset_tokens_million is not None:
         tokens = Range.exact(request.dataset_tokens_million * MILLION * request.epochs)
         ledger.assume("dataset_tokens", request.dataset_tokens_million, "million", INPUT, "request")
-        ledger.assume("epochs", request.epochs, "epochs", INPUT if request.epochs != 1 else DEFAULT, "request")
+        if request.epochs != 1:
+            ledger.assume("epochs", request.epochs, "epochs", INPUT, "request")
+        else:
+            ledger.assume("epochs", 1, "epochs", DEFAULT, "the API's convention: one pass over the dataset")
 
     flops = None
     if tokens is not None:

@@ -206,7 +206,8 @@ def resolve_hardware(
             DEFAULT_PRECISION,
             "",
             DEFAULT,
-            "mixed-precision bf16 is the default of current training and serving stacks",
+            "bf16 mixed precision, the default of current training and serving stacks (Kalamkar et al. 2019, "
+            "arXiv:1905.12322; Micikevicius et al. 2018, arXiv:1710.03740)",
         )
     peak_tflops, used = peak_at(accelerator, precision)
     if used != precision and precision not in WEIGHT_ONLY_PRECISIONS:
@@ -214,13 +215,15 @@ def resolve_hardware(
             "precision-peak-unavailable",
             f"{accelerator.name} has no published dense {precision} peak; its {used} peak is used.",
         )
-    overridden = spec.peak_tflops is not None and used in dict(spec.peak_tflops)
+    overridden = (spec.peak_tflops is not None and used in dict(spec.peak_tflops)) or spec.spec is not None
     ledger.assume(
         "peak_tflops",
         peak_tflops,
         f"dense {used} TFLOP/s per accelerator",
         INPUT if overridden else DEFAULT,
-        "request (hardware.peak_tflops)" if overridden else accelerator.spec_source or accelerator.source,
+        ("request (hardware.spec)" if spec.spec is not None else "request (hardware.peak_tflops)")
+        if overridden
+        else accelerator.spec_source or accelerator.source,
     )
     return ResolvedHardware(
         accelerator=accelerator,

@@ -18,10 +18,13 @@ def reference_power(accelerator: Accelerator, ledger: Ledger) -> tuple[Range, st
     default range for a chip whose power is unpublished (with the warning ``power-not-published``).
     """
     if accelerator.tdp_w is not None:
-        return Range.exact(accelerator.tdp_w), f"TDP {accelerator.tdp_w:g} W ({accelerator.tdp_basis})"
+        return (
+            Range.exact(accelerator.tdp_w),
+            f"TDP {accelerator.tdp_w:g} W ({accelerator.tdp_basis}: {accelerator.power_source or accelerator.source})",
+        )
     if accelerator.measured_power_max_w is not None:
         w = accelerator.measured_power_max_w
-        return Range.exact(w), f"measured maximum {w:g} W ({accelerator.tdp_basis})"
+        return Range.exact(w), f"measured maximum {w:g} W ({accelerator.tdp_basis}: {accelerator.power_source})"
     default = accelerator.default_power_w
     if default is not None:
         low = accelerator.default_power_low_w or default

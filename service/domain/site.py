@@ -134,7 +134,7 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
             "gCO2e/kWh",
             DEFAULT,
             f"{region.grid_ci_basis}, {region.grid_ci_year}, zone {region.grid_zone} "
-            f"({region.grid_zone_mapping_source}); Electricity Maps data (ODbL)",
+            f"({region.grid_zone_mapping_source}): {_cited(region.source, 'electricity-maps/yearly')}",
         )
     elif country is not None:
         intensity = Range.exact(country.grid_ci_gco2e_per_kwh)
@@ -186,10 +186,18 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
     if region is not None:
         if region.renewable_matched:
             market_factor = 0.0
-            market_source = "AWS lists this region as 100% matched with renewable electricity (2023 list)"
+            listed = _cited(region.source, "real-time-cloud")
+            market_source = (
+                "AWS lists this region as 100% matched with renewable electricity, an annual match (2023 list: "
+                f"https://sustainability.aboutamazon.com/products-services/the-cloud; {listed})"
+            )
         elif region.provider_cfe_pct is not None:
             market_factor = max(0.0, 1.0 - region.provider_cfe_pct / 100.0)
-            market_source = f"{region.provider_cfe_pct}% carbon-free energy ({region.provider_cfe_basis})"
+            where = "region-carbon-info" if region.provider == "gcp" else "real-time-cloud"
+            market_source = (
+                f"{region.provider_cfe_pct}% carbon-free energy ({region.provider_cfe_basis}): "
+                f"{_cited(region.source, where)}"
+            )
     if market_factor is not None:
         ledger.assume("market_based_factor", market_factor, "fraction of location-based", DEFAULT, market_source)
 
@@ -197,6 +205,12 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
     offsite = _offsite_water(catalog, spec.offsite_water_l_per_kwh, iso2, ledger)
     label = f"{region.provider}:{region.id}" if region is not None else country.iso2 if country is not None else "world"
     return Site(label, intensity, pue, wue, offsite, market_factor, market_source)
+
+
+def _cited(source: str, needle: str) -> str:
+    """The part of a row's source (parts separated by " | ") that the figure comes from; the whole if none."""
+    parts = [part.strip() for part in source.split(" | ") if needle in part]
+    return "; ".join(parts) if parts else source
 
 
 def _offsite_water(catalog: Catalog, given: float | None, iso2: str | None, ledger: Ledger) -> Range:

@@ -65,7 +65,7 @@ def estimate_training(catalog: Catalog, site_defaults: SiteDefaults, request: Tr
         duration = None
         count = 1
         ledger.assume(
-            "accelerator_count", 1, "accelerators", DEFAULT, "no count or duration given; hours are per accelerator"
+            "accelerator_count", 1, "accelerators", DERIVED, "no count or duration given; hours are per accelerator"
         )
 
     check_power(request.hardware.power_w, hardware, ledger)

@@ -61,7 +61,9 @@ def serving_fitted_to(serving: inference_fit.Calibration) -> str:
     lo, hi = inference_fit.PERCENTILES
     return (
         f"robust weighted fit to {serving.points} measured serving configurations (GPU energy per request, mean "
-        f"power, time between tokens) of {len(serving.groups)} campaigns ({', '.join(serving.groups)}) on "
+        f"power, time between tokens) of {len(serving.groups)} campaigns ({', '.join(serving.groups)}: "
+        "github.com/ml-energy/leaderboard@0cd52da and leaderboard-v2@7d45d08, Chung et al. 2025, "
+        "arXiv:2505.06371; Argonne, arXiv:2411.00136) on "
         f"{serving.accelerators} accelerator types; range: {lo:g}th-{hi:g}th percentile of the errors on "
         f"configurations held out by campaign and of those of {', '.join(serving.predicted_groups)} (older "
         "engines, predicted, not fitted), each campaign weighing the same"
@@ -96,7 +98,8 @@ def render(
     fitted_to = _literal(
         f"robust weighted fit to {production} published pre-training and fine-tuning runs of {len(groups)} "
         f"organisations ({_organisations(groups)}: model cards, technical reports and papers) and "
-        f"{calibration.benchmark_runs} MLPerf Training v3.0-v5.1 results (MLCommons; a term of their own for "
+        f"{calibration.benchmark_runs} MLPerf Training v3.0-v5.1 results (MLCommons, "
+        "github.com/mlcommons/training_results_v5.1@441d65f and the earlier rounds; a term of their own for "
         f"timed steady-state runs, {math.exp(bench):.2f} x the hours of a whole job); range: {low_p:g}th-{high_p:g}th "
         "percentile of the errors on runs held out by organisation",
         "    ",

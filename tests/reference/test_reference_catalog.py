@@ -346,3 +346,25 @@ def test_suggest_respects_limit_and_nonsense(catalog: Catalog) -> None:
 def test_suggest_rejects_unknown_kind(catalog: Catalog) -> None:
     with pytest.raises(ValueError, match="unknown kind 'gpu'"):
         catalog.suggest("gpu", "h100")
+
+
+def test_every_accelerator_has_a_16_bit_peak_and_a_power_figure(catalog: Catalog) -> None:
+    """Estimates need a dense bf16/fp16 peak and a TDP, a measured power or a sourced default for every chip."""
+    for accelerator in catalog.accelerators.values():
+        peaks = accelerator.peak_tflops
+        assert peaks.get("bf16") or peaks.get("fp16"), accelerator.id
+        power = accelerator.tdp_w or accelerator.measured_power_mean_w or accelerator.default_power_w
+        assert power, accelerator.id
+        assert accelerator.spec_source and accelerator.power_source, accelerator.id
+
+
+@pytest.mark.parametrize(
+    ("accelerator_id", "precision", "dense_tflops"),
+    [
+        pytest.param("nvidia-h200-nvl-141gb", "bf16", 835.5, id="h200-nvl"),  # NVIDIA: 1,671 with sparsity
+        pytest.param("nvidia-a10g", "bf16", 70.0, id="a10g"),
+        pytest.param("nvidia-h100-nvl-94gb", "fp8", 1670.5, id="h100-nvl-fp8"),  # NVIDIA: 3,341 with sparsity
+    ],
+)
+def test_peaks_users_meet_first_are_filled(catalog: Catalog, accelerator_id: str, precision: str, dense_tflops: float):
+    assert catalog.accelerators[accelerator_id].peak_tflops[precision] == pytest.approx(dense_tflops, rel=1e-9)

@@ -110,7 +110,8 @@ def greener_region(run: RecommendationRun) -> None:
             S_GCP,
             S_AZURE,
             S_DODGE,
-            "Grid intensity: Electricity Maps annual averages shipped in the catalog (GET /v1/regions)",
+            "Grid intensity: Electricity Maps 2025 annual averages (lifecycle, consumption-based) for each region's "
+            "grid zone, github:thegreenwebfoundation/co2.js/data/output/electricity-maps/yearly_2025.json@27cbe83",
         ],
         alternatives,
     )
