@@ -1,4 +1,5 @@
-"""End-to-end fixtures: gunicorn started with the shipped config as a subprocess on a free loopback port."""
+"""End-to-end fixtures: gunicorn started with the shipped config as a subprocess on a free loopback port, alone
+or behind nginx with the chart's configuration (scripts/proxied.py renders it, as `make run-proxied` does)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import contextlib
 import json
 import os
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +22,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 30
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import proxied  # noqa: E402  (scripts/proxied.py: the chart's nginx.conf, rendered for a run)
 
 
 def free_port() -> int:
@@ -58,49 +65,104 @@ class Server:
         return float(match.group(1))
 
 
-@contextlib.contextmanager
-def running_gunicorn(workdir: Path, **settings: str) -> Iterator[Server]:
-    """gunicorn with the shipped config; ``settings`` are extra environment variables (FOOTPRINT_*...).
-
-    The caller's own FOOTPRINT_* variables are dropped so that the test sees the shipped defaults.
-    """
-    port = free_port()
+def _start_gunicorn(workdir: Path, bind: str, settings: dict[str, str]) -> tuple[subprocess.Popen, Path, Path, Path]:
+    """gunicorn with the shipped config; the caller's own FOOTPRINT_* variables are dropped (shipped defaults)."""
     metrics_dir = workdir / "metrics"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTPRINT_")}
-    env.update({"FOOTPRINT_BIND": f"127.0.0.1:{port}", "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **settings})
+    env.update({"FOOTPRINT_BIND": bind, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **settings})
     stdout, stderr = workdir / "stdout.log", workdir / "stderr.log"
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
-        process = subprocess.Popen(
-            [str(gunicorn), "--config", "python:service.gunicorn_conf", "service:create_app()"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=err,
-        )
+        process = subprocess.Popen(proxied.gunicorn_command(), cwd=ROOT, env=env, stdout=out, stderr=err)
+    return process, stdout, stderr, metrics_dir
+
+
+def _wait_ready(server: Server, *processes: tuple[str, subprocess.Popen, Path]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        for name, process, log in processes:
+            if process.poll() is not None:
+                pytest.fail(f"{name} exited with {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            if server.get("/readyz").status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            logs = "\n".join(log.read_text()[-2000:] for _, _, log in processes)
+            pytest.fail(f"not ready in {READY_TIMEOUT_S} s:\n{logs}")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def running_gunicorn(workdir: Path, **settings: str) -> Iterator[Server]:
+    """gunicorn alone on a free loopback port; ``settings`` are extra environment variables (FOOTPRINT_*...)."""
+    port = free_port()
+    process, stdout, stderr, metrics_dir = _start_gunicorn(workdir, f"127.0.0.1:{port}", settings)
     server = Server(process, port, stdout, stderr, metrics_dir)
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {process.returncode}: {stderr.read_text()[-2000:]}")
-            try:
-                if server.get("/readyz").status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not become ready in {READY_TIMEOUT_S} s:\n" + stderr.read_text()[-2000:])
-            time.sleep(0.1)
+        _wait_ready(server, ("gunicorn", process, stderr))
         yield server
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _stop(process)
+
+
+class ProxiedServer(Server):
+    """nginx on a free loopback port in front of gunicorn on a unix socket: ``process`` is gunicorn."""
+
+    def __init__(self, server: Server, nginx: subprocess.Popen, paths: proxied.Paths, nginx_log: Path, nginx_err: Path):
+        super().__init__(server.process, server.port, server.stdout, server.stderr, server.metrics_dir)
+        self.nginx, self.paths, self.nginx_log, self.nginx_err = nginx, paths, nginx_log, nginx_err
+
+    def nginx_lines(self) -> list[dict]:
+        """nginx's JSON access lines (it logs only what it answered itself, or could not pass on)."""
+        return [json.loads(line) for line in self.nginx_log.read_text(encoding="utf-8").splitlines() if line]
+
+
+def nginx_or_skip() -> str:
+    nginx = proxied.nginx_binary()
+    if nginx is None:
+        pytest.skip("nginx is not installed (make test-tools installs Debian's nginx with apt-get)")
+    return nginx
+
+
+@contextlib.contextmanager
+def running_proxied(workdir: Path, proxy: dict | None = None, **settings: str) -> Iterator[ProxiedServer]:
+    """The chart's pod shape on loopback: ``proxy`` overrides chart values (``{"proxy.sendTimeout": 2}``);
+    ``config.maxBodyBytes`` there is also given to gunicorn as FOOTPRINT_MAX_BODY_BYTES, as the chart does."""
+    nginx = nginx_or_skip()
+    proxy = dict(proxy or {})
+    if "config.maxBodyBytes" in proxy:
+        settings.setdefault("FOOTPRINT_MAX_BODY_BYTES", str(proxy["config.maxBodyBytes"]))
+    port = free_port()
+    # Not under pytest's own (0700) directory: nginx started as root serves from workers running as nobody,
+    # which must reach the socket and the temporary files.
+    proxy_dir = Path(tempfile.mkdtemp(prefix="footprint-proxied-"))
+    paths = proxied.write_config(proxy_dir, f"127.0.0.1:{port}", proxy)
+    proxied.check_config(nginx, paths)
+    process, stdout, stderr, metrics_dir = _start_gunicorn(workdir, f"unix:{paths.socket}", settings)
+    nginx_log, nginx_err = workdir / "nginx.log", workdir / "nginx.err"
+    with open(nginx_log, "wb") as out, open(nginx_err, "wb") as err:
+        nginx_process = proxied.start_nginx(nginx, paths, stdout=out, stderr=err)
+    server = ProxiedServer(
+        Server(process, port, stdout, stderr, metrics_dir), nginx_process, paths, nginx_log, nginx_err
+    )
+    try:
+        _wait_ready(server, ("gunicorn", process, stderr), ("nginx", nginx_process, nginx_err))
+        yield server
+    finally:
+        _stop(nginx_process, signal.SIGQUIT)
+        _stop(process)
+        shutil.rmtree(proxy_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +170,12 @@ def start_gunicorn(tmp_path_factory):
     """Start gunicorn servers for a test module (``start_gunicorn(FOOTPRINT_WORKERS="2")``); all stop after it."""
     with contextlib.ExitStack() as stack:
         yield lambda **settings: stack.enter_context(running_gunicorn(tmp_path_factory.mktemp("gunicorn"), **settings))
+
+
+@pytest.fixture(scope="module")
+def start_proxied(tmp_path_factory):
+    """Start nginx + gunicorn pairs for a test module (``start_proxied({"proxy.sendTimeout": 2})``)."""
+    with contextlib.ExitStack() as stack:
+        yield lambda proxy=None, **settings: stack.enter_context(
+            running_proxied(tmp_path_factory.mktemp("proxied"), proxy, **settings)
+        )
