@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import select
 import socket
 import time
@@ -102,14 +103,48 @@ def problem_of(sock: socket.socket) -> tuple[int, dict[str, str], dict]:
 
 
 # -- what the proxy is for: gunicorn alone ---------------------------------------------------------------------------
+#: gunicorn alone, one worker of the shipped 4 threads (with two, how the kernel spreads the attackers over
+#: them decides whether one worker keeps a thread free; each worker falls the same way).
+ALONE = {"FOOTPRINT_WORKERS": "1"}
+
+
 def test_gunicorn_alone_is_starved_by_clients_that_stall(start_gunicorn):
-    """What a bare `docker run` (gunicorn without the proxy) does not protect against: 2 workers x 4 threads,
-    and 40 connections that send half a head leave /readyz unanswered for as long as they stay."""
-    alone = start_gunicorn()
-    with attackers(alone.port, 40, PARTIAL_HEAD, pause=0.01):  # paced: both workers take their share
+    """What a bare `docker run` (gunicorn without the proxy) does not protect against: a connection that sends
+    half a head holds a thread until it finishes or goes, so 8 of them leave /readyz unanswered."""
+    alone = start_gunicorn(**ALONE)
+    with attackers(alone.port, 8, PARTIAL_HEAD):
         time.sleep(0.3)
         with pytest.raises(requests.exceptions.Timeout):
             requests.get(alone.base + "/readyz", timeout=3)
+
+
+def test_gunicorn_alone_is_held_by_clients_that_never_read(start_gunicorn):
+    """The other thing a bare `docker run` does not protect against: a client that posts a 1,000-item batch and
+    never reads its answer (more than a connection's kernel buffers hold) holds the thread writing it, for as
+    long as it stays connected; 6 of them leave /readyz unanswered."""
+    alone = start_gunicorn(**ALONE)
+    sockets = []
+    try:
+        for _ in range(6):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", alone.port))
+            sock.sendall(batch_request())
+            sockets.append(sock)
+        time.sleep(3)  # time enough to compute the answers
+        with pytest.raises(requests.exceptions.Timeout):
+            requests.get(alone.base + "/readyz", timeout=3)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def batch_request() -> bytes:
+    """A 1,000-item batch (137 KB); its answer is about 5.6 MB."""
+    items = [{"id": str(i), "kind": "training", "workload": TRAINING} for i in range(1000)]
+    batch = json.dumps({"items": items}).encode()
+    head = POST_HEAD.replace(b"/v1/estimates/training", b"/v1/estimates/batch")
+    return head + b"Content-Length: %d\r\n\r\n%s" % (len(batch), batch)
 
 
 # -- the attacks, through the proxy ------------------------------------------------------------------------------------
@@ -186,14 +221,17 @@ def test_clients_trickling_a_chunked_body_past_the_limit_get_413(server):
 def test_clients_trickling_chunked_bodies_one_byte_at_a_time(server):
     """45 connections send a whole request in one-byte chunks over about 2 s: gunicorn gets each only once
     it has arrived (its own log shows it taking milliseconds), and /readyz is not slowed meanwhile."""
+    worst = 0.0
     with attackers(server.port, 45, CHUNKED_HEAD) as sockets:
         for index in range(len(TRAINING_BODY)):
             piece = b"1\r\n%s\r\n" % TRAINING_BODY[index : index + 1]
             for sock in sockets:
                 sock.sendall(piece)
-            if index % 30 == 0:
-                assert readyz_worst_s(server, probes=3) < PROBE_BUDGET_S
+            if index % 10 == 0:
+                worst = max(worst, readyz_worst_s(server, probes=2, quiet=True))
             time.sleep(0.02)
+        print(f"\n/readyz worst of the probes between the chunks: {worst * 1000:.1f} ms")
+        assert worst < PROBE_BUDGET_S
         for sock in sockets:
             sock.sendall(b"0\r\n\r\n")
         for sock in sockets:
@@ -210,10 +248,7 @@ def test_clients_that_never_read_their_answers(server):
     """10 connections post a 1,000-item batch (an answer of about 5.6 MB, more than the kernel buffers of a
     connection hold) with a 4 KB receive buffer and never read. nginx takes each answer whole (the part that
     does not fit in memory to a temporary file), so gunicorn finishes every one and its threads are free."""
-    items = [{"id": str(i), "kind": "training", "workload": TRAINING} for i in range(1000)]
-    batch = json.dumps({"items": items}).encode()
-    head = POST_HEAD.replace(b"/v1/estimates/training", b"/v1/estimates/batch")
-    request = head + b"Content-Length: %d\r\n\r\n%s" % (len(batch), batch)
+    request = batch_request()
 
     def batches_served() -> list[dict]:
         return [e for e in server.access_lines() if e["path"] == "/v1/estimates/batch"]
@@ -263,11 +298,20 @@ def test_a_request_sent_in_pieces_within_the_timeouts_is_answered(server):
 
 
 def test_pipelined_requests_are_answered_in_order_on_one_connection(server):
+    last = estimate_request(b"{}", extra=b"Connection: close\r\n")
     with connect(server) as sock:
-        sock.sendall(estimate_request() + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + estimate_request(b"{}"))
-        answers = [read_response(sock) for _ in range(3)]
-    assert [status.split()[1] for status, _, _ in answers] == ["200", "200", "422"]
-    assert json.loads(answers[0][2])["kind"] == "training" and json.loads(answers[1][2])["status"] == "ok"
+        sock.sendall(estimate_request() + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + last)
+        received = b""
+        while chunk := sock.recv(65536):  # the three answers may arrive in one segment: split them here
+            received += chunk
+    answers = []
+    while received:
+        head, _, rest = received.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
+        answers.append((head.split(b" ")[1], rest[:length]))
+        received = rest[length:]
+    assert [status for status, _ in answers] == [b"200", b"200", b"422"]
+    assert json.loads(answers[0][1])["kind"] == "training" and json.loads(answers[1][1])["status"] == "ok"
 
 
 def test_keep_alive_connection_serves_many_requests(server):
