@@ -651,6 +651,7 @@ def markdown(results: dict) -> str:
         return "met" if t[k]["met"] else "**missed**"
 
     env = results["environment"]
+    proxied_rows = any(r["endpoint"].startswith(PROXIED_PREFIX) for r in s["rows"])
     lines = [
         START,
         f"Measured by `make bench` (bench/README.md) on {results['finished'][:10]}: {env['cpus']} CPUs, "
@@ -680,10 +681,12 @@ def markdown(results: dict) -> str:
         "HTTP, one wrk run per row per round (the trivial endpoint and the estimate endpoints interleaved; "
         f"{http['rounds']} round(s) of {http['seconds']} s). Requests/s and latencies are means over the rounds; "
         '"vs trivial" is the median of the per-round throughput ratios (each round\'s ratio in brackets), against '
-        'the trivial endpoint served the same way ("nginx +" rows: behind nginx, as the chart serves it). '
-        '"Server CPU" is the workers\' CPU time per request (median; nginx\'s included on its rows), and "CPU vs '
-        "trivial\" the trivial endpoint's CPU per request divided by this one's: unlike throughput, it does not "
-        "depend on how the "
+        "the trivial endpoint served the same way"
+        + (' ("nginx +" rows: behind nginx, as the chart serves it)' if proxied_rows else "")
+        + '. "Server CPU" is the workers\' CPU time per request (median'
+        + ("; nginx's included on its rows" if proxied_rows else "")
+        + "), and \"CPU vs trivial\" the trivial endpoint's CPU per request divided by this one's: unlike "
+        "throughput, it does not depend on how the "
         'connections fell on the workers. "Balanced" counts the runs where each worker did at least a third '
         "of the work; a run where one worker sat idle is measured again, up to "
         f"{ATTEMPTS_PER_RUN} attempts ({len(http.get('discarded_runs', []))} run(s) set aside this time, "
