@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import ROOT, free_port, proxied
 from rawhttp import connect, read_response
+from servers import ROOT, free_port, nginx_or_skip, proxied
 
 from service.api.security import SECURITY_HEADERS
 
@@ -170,8 +170,6 @@ def test_gunicorn_gone_or_silent_is_a_502_or_504_problem(start_proxied):
 
 def test_make_run_proxied_serves_through_nginx_and_ctrl_c_stops_both(tmp_path):
     """What `make run-proxied` runs (the Makefile target calls scripts/proxied.py with the venv's python)."""
-    from conftest import nginx_or_skip
-
     nginx_or_skip()
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8") + "".join(
         p.read_text(encoding="utf-8") for p in (ROOT / "make").glob("*.mk")

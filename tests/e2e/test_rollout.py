@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from servers import ROOT
 
 pytestmark = pytest.mark.e2e
 
