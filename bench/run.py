@@ -657,7 +657,7 @@ def markdown(results: dict) -> str:
         f"Measured by `make bench` (bench/README.md) on {results['finished'][:10]}: {env['cpus']} CPUs, "
         f"Python {env['python']}, gunicorn with the shipped `service/gunicorn_conf.py` defaults "
         f"({env['gunicorn']})"
-        + (f", alone and behind nginx {env['nginx']} with the Helm chart's configuration" if "nginx" in env else "")
+        + (f", alone and behind {env['nginx']} with the Helm chart's configuration" if "nginx" in env else "")
         + "; wrk runs on the same cores. Load average (1 min) at the start: "
         f"{results['load_start'][0]:.2f}. Raw figures: `bench/results/latest.json`.",
         "",
