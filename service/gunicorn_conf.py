@@ -9,17 +9,16 @@ Variable                           Default                  Meaning
 =================================  =======================  ===============================================
 FOOTPRINT_BIND                     127.0.0.1:8080           Address(es) to listen on, comma-separated:
                                                             HOST:PORT, [IPv6]:PORT, unix:PATH or fd://N
-                                                            (the container image sets 0.0.0.0:8080).
+                                                            (the image sets 0.0.0.0:8080, the Helm chart a
+                                                            unix socket that only its nginx reaches).
 FOOTPRINT_WORKERS                  2                        Worker processes. Set it from the CPU the pod
                                                             is given, never from the node's CPU count.
-FOOTPRINT_WORKER_CLASS             buffered                 gunicorn worker class: buffered (gthread whose
-                                                            threads only get requests that have fully
-                                                            arrived, service/serving/worker.py), gthread or
-                                                            sync (these two hold a thread per slow client).
-FOOTPRINT_THREADS                  4                        Threads per worker (buffered, gthread).
-FOOTPRINT_CLIENT_TIMEOUT           10                       Seconds a client has to send a whole request
-                                                            (then 408), and the limit of any one socket call
-                                                            to a client in a thread (buffered).
+FOOTPRINT_WORKER_CLASS             gthread                  gunicorn worker class: gthread or sync (or an
+                                                            importable class). Both hold a thread (sync: a
+                                                            process) while a client sends its request or
+                                                            takes its answer: serve them behind a buffering
+                                                            proxy (the chart's nginx, make run-proxied).
+FOOTPRINT_THREADS                  4                        Threads per worker (gthread).
 FOOTPRINT_TIMEOUT                  30                       Seconds a worker may be silent before it is
                                                             killed and replaced.
 FOOTPRINT_GRACEFUL_TIMEOUT         30                       Seconds workers get to finish in-flight requests
@@ -27,9 +26,8 @@ FOOTPRINT_GRACEFUL_TIMEOUT         30                       Seconds workers get 
 FOOTPRINT_KEEPALIVE                5                        Seconds to hold an idle keep-alive connection.
 FOOTPRINT_MAX_REQUESTS             1000000                  Restart a worker after this many requests
                                                             (0 = never); bounds slow leaks. High because a
-                                                            restart is a cold start, a worker serves ~2,000
-                                                            estimates/s, and the 60 s soak shows no growth
-                                                            (bench/README.md).
+                                                            restart is a cold start, and the benchmark's soak
+                                                            shows no growth (bench/README.md).
 FOOTPRINT_MAX_REQUESTS_JITTER      100000                   Random extra requests per worker so workers do
                                                             not restart together.
 FOOTPRINT_WORKER_TMP_DIR           /dev/shm if present,     Directory of the worker heartbeat files.
@@ -110,24 +108,31 @@ def _bind_addresses(raw: str) -> list[str]:
 
 
 def _worker_class(raw: str) -> str:
-    """A short name (buffered, gthread, sync) or an importable worker class; anything else stops start-up."""
-    name = WORKER_CLASSES.get(raw, raw)
+    """gthread, sync or an importable worker class; anything else stops start-up."""
+    if raw in REMOVED_WORKER_CLASSES:
+        _stop(f"{ENV_PREFIX}WORKER_CLASS: {REMOVED_WORKER_CLASSES[raw]}")
     if raw in DOCUMENTED_WORKER_CLASSES:
-        return name
+        return raw
     from gunicorn.util import load_class
 
     try:
-        load_class(name, default="gunicorn.workers.sync.SyncWorker", section="gunicorn.workers")
+        load_class(raw, default="gunicorn.workers.sync.SyncWorker", section="gunicorn.workers")
     except Exception:  # gunicorn raises RuntimeError, naming what it tried
         loaded = False
     else:
         loaded = True
     if not loaded:
         _stop(
-            f"{ENV_PREFIX}WORKER_CLASS: expected buffered, gthread, sync or an importable worker class "
+            f"{ENV_PREFIX}WORKER_CLASS: expected gthread, sync or an importable worker class "
             f"(package.module.Class), got {raw!r}"
         )
-    return name
+    return raw
+
+
+def _removed(name: str, why: str) -> None:
+    """A setting that no longer exists stops start-up rather than being ignored without a word."""
+    if os.environ.get(ENV_PREFIX + name, "").strip():
+        _stop(f"{ENV_PREFIX}{name}: {why}")
 
 
 def _writable_directory(name: str, raw: str) -> str:
@@ -163,16 +168,25 @@ forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # -- workers -----------------------------------------------------------------------------------------------
 workers = _env_int("WORKERS", 2, minimum=1)
-#: Short names for FOOTPRINT_WORKER_CLASS; any other value is passed to gunicorn as a worker class.
-WORKER_CLASSES = {"buffered": "service.serving.worker.BufferingThreadWorker"}
-#: The names documented, taken as they are (gunicorn's own short names, and ours).
-DOCUMENTED_WORKER_CLASSES = frozenset({"buffered", "gthread", "sync"})
-worker_class = _worker_class(_env("WORKER_CLASS", "buffered"))
+#: The worker classes documented, gunicorn's own short names.
+DOCUMENTED_WORKER_CLASSES = frozenset({"gthread", "sync"})
+#: Values of FOOTPRINT_WORKER_CLASS that once existed, and what to do instead.
+REMOVED_WORKER_CLASSES = {
+    "buffered": (
+        "'buffered' (the service's own worker) was removed; use gthread, the default, behind the nginx proxy "
+        "that holds slow clients now (the Helm chart's nginx container, or make run-proxied; docs/deploy.md)"
+    ),
+}
+worker_class = _worker_class(_env("WORKER_CLASS", "gthread"))
+_removed(
+    "CLIENT_TIMEOUT",
+    "removed with the buffered worker; the nginx proxy's timeouts replace it (the chart's "
+    "proxy.clientHeaderTimeout, proxy.clientBodyTimeout and proxy.sendTimeout; docs/deploy.md). Unset it.",
+)
 threads = _env_int("THREADS", 4, minimum=1)
 timeout = _env_int("TIMEOUT", 30)
 graceful_timeout = _env_int("GRACEFUL_TIMEOUT", 30)
 keepalive = _env_int("KEEPALIVE", 5)
-client_timeout = _env_int("CLIENT_TIMEOUT", 10, minimum=1)
 max_requests = _env_int("MAX_REQUESTS", 1_000_000)
 max_requests_jitter = _env_int("MAX_REQUESTS_JITTER", 100_000)
 worker_tmp_dir = _writable_directory(
@@ -214,15 +228,6 @@ def on_starting(server) -> None:
     """Start from empty metric files: values left by an earlier run in the same directory are stale."""
     for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(path)
-
-
-def post_fork(server, worker) -> None:
-    """Give the buffered worker its limits (gunicorn passes only its own settings to workers)."""
-    if hasattr(worker, "client_timeout"):
-        from service.config import Settings
-
-        worker.client_timeout = client_timeout
-        worker.max_body_bytes = Settings.from_env().max_body_bytes
 
 
 def child_exit(server, worker) -> None:

@@ -70,8 +70,9 @@ _COMMON_ERRORS = {
         "headers": {"WWW-Authenticate": {"description": "Bearer challenge.", "schema": {"type": "string"}}},
     },
     "408": _problem(
-        "The request did not arrive in full within FOOTPRINT_CLIENT_TIMEOUT seconds (answered by the server's "
-        "worker, which then closes the connection; docs/security.md)."
+        "The request did not arrive in time. The nginx proxy in front of the service (Helm chart, make "
+        "run-proxied) closes such a connection without an answer instead; a gateway in between may answer 408 "
+        "(docs/security.md)."
     ),
     "413": _problem("Body larger than FOOTPRINT_MAX_BODY_BYTES."),
     "415": _problem("Body not sent as application/json."),

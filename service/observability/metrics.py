@@ -28,11 +28,6 @@ from prometheus_client import (
 
 PREFIX = "genai_footprint"
 ESTIMATE_KINDS = ("training", "fine-tuning", "inference")
-#: Why the gunicorn worker (service/serving/worker.py) answered or dropped a client without the app:
-#: its request did not arrive in time (408), it did not read its answer in time, its request could not be
-#: parsed (400, 414, 431, 501...: gunicorn's parser, or broken chunked framing), or its body was declared over
-#: the size limit (413 before any of it is read).
-CLIENT_ERROR_REASONS = ("request_timeout", "response_timeout", "unparsable", "too_large")
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -45,7 +40,6 @@ class _Metrics:
     requests: Counter
     latency: Histogram
     estimates: Counter
-    client_errors: Counter
     build_info: Gauge
     #: Labelled children by label values. prometheus_client's ``labels()`` validates the values and takes a
     #: lock on every call (~3 us); the label sets here are bounded (routes x methods x statuses, kinds), so
@@ -93,13 +87,6 @@ def _create() -> _Metrics:
         "Successful estimates, by kind (training, fine-tuning, inference).",
         ["kind"],
     )
-    client_errors = Counter(
-        f"{PREFIX}_client_errors",
-        "Clients the server answered or dropped before the app saw a request, by reason "
-        "(request_timeout: 408; response_timeout: the answer was not read; unparsable: malformed HTTP; "
-        "too_large: a body declared over the size limit, 413).",
-        ["reason"],
-    )
     build_info = Gauge(
         f"{PREFIX}_build_info",
         "Always 1; labels give the service version, methodology version and Python version.",
@@ -113,9 +100,7 @@ def _create() -> _Metrics:
     ).set(1)
     for kind in ESTIMATE_KINDS:  # export zeros so rate() works from the first scrape
         estimates.labels(kind=kind)
-    for reason in CLIENT_ERROR_REASONS:
-        client_errors.labels(reason=reason)
-    return _Metrics(requests, latency, estimates, client_errors, build_info)
+    return _Metrics(requests, latency, estimates, build_info)
 
 
 def _service_version() -> str:
@@ -158,13 +143,6 @@ def record_estimate(kind: str, count: int = 1) -> None:
     if child is None:
         child = m.estimate_children[kind] = m.estimates.labels(kind=kind)
     child.inc(count)
-
-
-def record_client_error(reason: str) -> None:
-    """Count one client the server dealt with outside the app (``CLIENT_ERROR_REASONS``)."""
-    if reason not in CLIENT_ERROR_REASONS:
-        raise ValueError(f"unknown client error reason {reason!r}")
-    get_metrics().client_errors.labels(reason=reason).inc()
 
 
 def render() -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -104,3 +105,42 @@ def test_no_ceiling_rows_no_ceiling_sentence():
     ]
     summary = run.summarize(results_with(plain))
     assert run.ceiling_lines(summary["rows"]) == []
+
+
+def test_proxied_rows_are_measured_against_the_trivial_endpoint_behind_the_same_nginx():
+    runs_ = [
+        http_run("trivial", 16, 1, 8000.0),
+        http_run("training", 16, 1, 6000.0),
+        http_run("proxied:trivial", 16, 1, 5000.0),
+        http_run("proxied:training", 16, 1, 4500.0, p99_ms=20.0),
+        http_run("trivial", 64, 1, 8000.0),
+        http_run("training", 64, 1, 6000.0),
+        http_run("proxied:trivial", 64, 1, 5000.0),
+        http_run("proxied:training", 64, 1, 4500.0),
+    ]
+    summary = run.summarize(results_with(runs_))
+    rows = {(r["endpoint"], r["connections"]): r for r in summary["rows"]}
+    assert rows[("proxied:training", 16)]["ratio"] == pytest.approx(0.9, rel=1e-9)  # 4500 / 5000, not / 8000
+    assert rows[("training", 16)]["ratio"] == pytest.approx(0.75, rel=1e-9)
+    assert rows[("proxied:trivial", 64)]["ratio"] == 1.0
+    # Both paths are shipped: the targets take the worst of either.
+    assert summary["targets"]["ratio_vs_trivial"]["measured"] == pytest.approx(0.75, rel=1e-9)
+    assert summary["targets"]["p99_ms_at_16"]["measured"] == pytest.approx(20.0, rel=1e-9)
+    assert run.endpoint_label("proxied:training") == "nginx + `/v1/estimates/training`"
+    assert run.endpoint_label("proxied:trivial") == "nginx + trivial `/echo`"
+    assert run.baseline_of("proxied:inference") == "proxied:trivial" and run.baseline_of("inference") == "trivial"
+
+
+def test_nginx_cpu_counts_as_server_cpu_but_not_in_the_worker_split():
+    figures = run.worker_cpu_figures([1.0, 1.0], requests=1000, proxy_cpu_s=0.5)
+    assert figures["balanced"] and figures["worker_cpu_share"] == [0.5, 0.5]
+    assert figures["server_cpu_us_per_request"] == pytest.approx(2500.0, rel=1e-9)
+    assert figures["proxy_cpu_us_per_request"] == pytest.approx(500.0, rel=1e-9)
+
+
+def test_the_report_names_the_target_and_shows_no_removed_phase():
+    results = json.loads((Path(run.RESULTS) / "latest.json").read_text())
+    results["summary"] = run.summarize(results)
+    text = run.markdown(results)
+    assert f"| >= {run.TARGETS['ratio_vs_trivial']}x |" in text
+    assert "Worker class" not in text  # the slow-client comparison of the removed worker is gone

@@ -35,8 +35,8 @@ def test_defaults(monkeypatch, tmp_path):
     conf = load(monkeypatch, tmp_path)
     assert conf.bind == ["127.0.0.1:8080"]
     assert conf.workers == 2  # fixed default, not derived from the machine's CPU count
-    assert conf.worker_class == "service.serving.worker.BufferingThreadWorker" and conf.threads == 4
-    assert (conf.timeout, conf.graceful_timeout, conf.keepalive, conf.client_timeout) == (30, 30, 5, 10)
+    assert conf.worker_class == "gthread" and conf.threads == 4
+    assert (conf.timeout, conf.graceful_timeout, conf.keepalive) == (30, 30, 5)
     assert (conf.max_requests, conf.max_requests_jitter) == (1_000_000, 100_000)
     assert conf.worker_tmp_dir == ("/dev/shm" if os.path.isdir("/dev/shm") else "/tmp")
     assert conf.errorlog == "-" and conf.accesslog is None  # access lines come from the app, on stdout
@@ -67,11 +67,10 @@ def test_every_knob_from_the_environment(monkeypatch, tmp_path):
         FOOTPRINT_WORKER_TMP_DIR="/tmp",
         FOOTPRINT_FORWARDED_ALLOW_IPS="*",
         FOOTPRINT_LOG_LEVEL="WARNING",
-        FOOTPRINT_CLIENT_TIMEOUT="3",
     )
     assert conf.bind == ["0.0.0.0:9000", "[::]:9000"]
     assert (conf.workers, conf.worker_class, conf.threads) == (5, "sync", 1)
-    assert (conf.timeout, conf.graceful_timeout, conf.keepalive, conf.client_timeout) == (60, 20, 75, 3)
+    assert (conf.timeout, conf.graceful_timeout, conf.keepalive) == (60, 20, 75)
     assert (conf.max_requests, conf.max_requests_jitter) == (0, 0)
     assert conf.worker_tmp_dir == "/tmp"
     assert conf.forwarded_allow_ips == "*"
@@ -84,7 +83,6 @@ def test_every_knob_from_the_environment(monkeypatch, tmp_path):
         ("FOOTPRINT_WORKERS", "many", "expected an integer"),
         ("FOOTPRINT_WORKERS", "0", ">= 1"),
         ("FOOTPRINT_TIMEOUT", "-1", ">= 0"),
-        ("FOOTPRINT_CLIENT_TIMEOUT", "0", ">= 1"),
         ("FOOTPRINT_BIND", "notanaddress:xx", "expected a port from 1 to 65535"),
         ("FOOTPRINT_BIND", "0.0.0.0:70000", "expected a port from 1 to 65535"),
         ("FOOTPRINT_BIND", "localhost", "expected HOST:PORT"),
@@ -93,8 +91,11 @@ def test_every_knob_from_the_environment(monkeypatch, tmp_path):
         ("FOOTPRINT_BIND", ",", "expected HOST:PORT"),
         ("FOOTPRINT_BIND", "unix:", "needs a socket path"),
         ("FOOTPRINT_BIND", "fd://three", "fd://N"),
-        ("FOOTPRINT_WORKER_CLASS", "bogus", "expected buffered, gthread, sync or an importable worker class"),
-        ("FOOTPRINT_WORKER_CLASS", "service.serving.worker.NoSuchWorker", "importable worker class"),
+        ("FOOTPRINT_WORKER_CLASS", "bogus", "expected gthread, sync or an importable worker class"),
+        ("FOOTPRINT_WORKER_CLASS", "gunicorn.workers.gthread.NoSuchWorker", "importable worker class"),
+        # The service's own worker is gone: saying so beats gunicorn's "cannot import".
+        ("FOOTPRINT_WORKER_CLASS", "buffered", "'buffered' (the service's own worker) was removed; use gthread"),
+        ("FOOTPRINT_CLIENT_TIMEOUT", "10", "removed with the buffered worker; the nginx proxy's timeouts"),
         ("FOOTPRINT_WORKER_TMP_DIR", "/nonexistent", "expected an existing directory"),
         ("FOOTPRINT_MAX_BODY_BYTES", "abc", "expected an integer"),  # a service setting (service/config.py)
         ("FOOTPRINT_AUTH_ENABLED", "maybe", "FOOTPRINT_AUTH_ENABLED"),
@@ -126,30 +127,9 @@ def test_worker_class_as_an_importable_class(monkeypatch, tmp_path):
     assert load(monkeypatch, tmp_path, FOOTPRINT_WORKER_CLASS=path).worker_class == path
 
 
-@pytest.mark.parametrize(
-    ("name", "worker_class"),
-    [
-        ("buffered", "service.serving.worker.BufferingThreadWorker"),
-        ("gthread", "gthread"),
-        ("sync", "sync"),
-    ],
-)
-def test_worker_class_short_names(monkeypatch, tmp_path, name, worker_class):
-    assert load(monkeypatch, tmp_path, FOOTPRINT_WORKER_CLASS=name).worker_class == worker_class
-
-
-def test_post_fork_gives_the_buffered_worker_its_limits(monkeypatch, tmp_path):
-    from service.serving.worker import BufferingThreadWorker
-
-    conf = load(monkeypatch, tmp_path, FOOTPRINT_CLIENT_TIMEOUT="7", FOOTPRINT_MAX_BODY_BYTES="2048")
-    worker = SimpleNamespace(
-        client_timeout=BufferingThreadWorker.client_timeout, max_body_bytes=BufferingThreadWorker.max_body_bytes
-    )
-    conf.post_fork(SimpleNamespace(), worker)
-    assert (worker.client_timeout, worker.max_body_bytes) == (7, 2048)
-    other = SimpleNamespace()  # a gthread or sync worker has no such limits: left alone
-    conf.post_fork(SimpleNamespace(), other)
-    assert vars(other) == {}
+@pytest.mark.parametrize("name", ["gthread", "sync"])
+def test_worker_class_short_names(monkeypatch, tmp_path, name):
+    assert load(monkeypatch, tmp_path, FOOTPRINT_WORKER_CLASS=name).worker_class == name
 
 
 def test_multiprocess_dir_created_under_tmp_when_unset(monkeypatch, tmp_path):

@@ -73,6 +73,7 @@ def test_default_render_validates_strictly(helm, kubernetes_validate, kube_versi
     docs = render(helm)
     kinds = by_kind(docs)
     assert set(kinds) == {"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "Pod"}
+    assert {c["metadata"]["name"] for c in kinds["ConfigMap"]} == {"rel-genai-footprint", "rel-genai-footprint-proxy"}
     validate(kubernetes_validate, docs, kube_version)
     assert deployment(docs)["spec"]["replicas"] == 2
 
@@ -126,6 +127,10 @@ def test_all_on_render_validates_strictly(helm, kubernetes_validate, kube_versio
     assert env["FOOTPRINT_API_KEY_HASHES"]["valueFrom"]["secretKeyRef"]["name"] == "footprint-api-keys"
 
 
+def containers(docs: list[dict]) -> dict[str, dict]:
+    return {c["name"]: c for c in deployment(docs)["spec"]["template"]["spec"]["containers"]}
+
+
 @pytest.mark.parametrize("values", [None, ALL_ON], ids=["defaults", "all-on"])
 def test_deployment_is_hardened(helm, values):
     docs = render(helm, *(["-f", str(values)] if values else []))
@@ -134,29 +139,130 @@ def test_deployment_is_hardened(helm, values):
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["runAsUser"] == 10001
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
-    (container,) = pod["containers"]
-    sc = container["securityContext"]
-    assert sc["runAsNonRoot"] is True and sc["runAsUser"] == 10001
-    assert sc["readOnlyRootFilesystem"] is True
-    assert sc["allowPrivilegeEscalation"] is False
-    assert sc["capabilities"] == {"drop": ["ALL"]}
-    assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
-    assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
-    tmp = next(v for v in pod["volumes"] if v["name"] == "tmp")
-    assert "emptyDir" in tmp
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    assert container["resources"]["requests"] and container["resources"]["limits"]
-    # gunicorn drains within the grace period
-    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
-    pre_stop = int(container["lifecycle"]["preStop"]["exec"]["command"][1])
-    assert pod["terminationGracePeriodSeconds"] > pre_stop + int(config["FOOTPRINT_GRACEFUL_TIMEOUT"])
+    both = containers(docs)
+    assert set(both) == {"genai-footprint", "nginx"}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    for name, uid in (("genai-footprint", 10001), ("nginx", 101)):
+        container = both[name]
+        sc = container["securityContext"]
+        assert sc["runAsNonRoot"] is True and sc["runAsUser"] == uid, name
+        assert sc["readOnlyRootFilesystem"] is True, name
+        assert sc["allowPrivilegeEscalation"] is False and sc["privileged"] is False, name
+        assert sc["capabilities"] == {"drop": ["ALL"]}, name
+        assert sc["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        assert container["resources"]["requests"] and container["resources"]["limits"], name
+        # Every place a container writes is an emptyDir with a size limit.
+        for mount in container["volumeMounts"]:
+            volume = volumes[mount["name"]]
+            assert "emptyDir" in volume or mount.get("readOnly") is True, (name, mount)
+            if "emptyDir" in volume:
+                assert volume["emptyDir"]["sizeLimit"], (name, mount)
+    gunicorn, nginx = both["genai-footprint"], both["nginx"]
+    assert {"name": "tmp", "mountPath": "/tmp"} in gunicorn["volumeMounts"]
+    # nginx writes its temporary files and its pid only to emptyDirs; its configuration comes read-only.
+    nginx_mounts = {m["name"]: m for m in nginx["volumeMounts"]}
+    assert set(nginx_mounts) == {"proxy-config", "proxy-tmp", "run"}
+    assert nginx_mounts["proxy-config"]["readOnly"] is True
+    assert volumes["proxy-config"]["configMap"]["name"] == "rel-genai-footprint-proxy"
     sa = next(d for d in docs if d["kind"] == "ServiceAccount")
     assert sa["automountServiceAccountToken"] is False
     test_pod = next(d for d in docs if d["kind"] == "Pod")
     assert test_pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
     assert "/readyz" in " ".join(test_pod["spec"]["containers"][0]["command"])
     assert test_pod["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_only_nginx_listens_outside_the_pod(helm):
+    docs = render(helm, "-f", str(ALL_ON))
+    both = containers(docs)
+    assert "ports" not in both["genai-footprint"]
+    assert both["nginx"]["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    config = service_config(docs)
+    assert config["FOOTPRINT_BIND"] == "unix:/run/footprint/gunicorn.sock"
+    (service,) = by_kind(docs)["Service"]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    (policy,) = by_kind(docs)["NetworkPolicy"]
+    assert policy["spec"]["ingress"][0]["ports"] == [{"port": "http", "protocol": "TCP"}]
+
+
+def test_probes(helm):
+    both = containers(render(helm))
+    gunicorn, nginx = both["genai-footprint"], both["nginx"]
+    # gunicorn: exec probes on its socket (kubelet cannot reach a unix socket); nginx: readiness through
+    # nginx to /readyz (the pod takes traffic only when both answer), liveness of nginx itself.
+    for probe in (gunicorn["livenessProbe"], gunicorn["startupProbe"]):
+        command = probe["exec"]["command"]
+        assert command[:3] == ["python", "-S", "-c"] and command[-1] == "/run/footprint/gunicorn.sock"
+        assert "GET /healthz" in command[3]
+    assert "readinessProbe" not in gunicorn
+    assert nginx["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert nginx["livenessProbe"]["tcpSocket"] == {"port": "http"}
+
+
+def test_the_socket_probe_answers_as_kubelet_expects(helm, tmp_path):
+    """The exec probe, run as kubelet runs it, against gunicorn on a unix socket: 0 when healthy, else not."""
+    import os
+    import sys
+    import time
+
+    command = containers(render(helm))["genai-footprint"]["livenessProbe"]["exec"]["command"]
+    socket_path = tmp_path / "gunicorn.sock"
+    python = [sys.executable, *command[1:-1], str(socket_path)]
+    assert subprocess.run(python, capture_output=True, timeout=30).returncode != 0  # nothing listening
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTPRINT_")}
+    env.update(FOOTPRINT_BIND=f"unix:{socket_path}", PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "--config", "python:service.gunicorn_conf", "service:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while subprocess.run(python, capture_output=True, timeout=30).returncode != 0:
+            assert time.monotonic() < deadline, "the probe never passed"
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=40)
+
+
+def test_rollouts_drain_both_containers_within_the_grace_period(helm):
+    docs = render(helm)
+    pod = deployment(docs)["spec"]["template"]["spec"]
+    both = containers(docs)
+    values = yaml.safe_load((CHART / "values.yaml").read_text(encoding="utf-8"))
+    sleep, quit_within = values["preStopSleepSeconds"], values["proxy"]["shutdownTimeout"]
+    graceful = int(service_config(docs)["FOOTPRINT_GRACEFUL_TIMEOUT"])
+    nginx_stop = both["nginx"]["lifecycle"]["preStop"]["exec"]["command"]
+    gunicorn_stop = both["genai-footprint"]["lifecycle"]["preStop"]["exec"]["command"]
+    # nginx: wait for the endpoints to drop, quit gracefully, wait until it has exited.
+    assert nginx_stop[:2] == ["/bin/sh", "-c"]
+    assert re.fullmatch(
+        rf"sleep {sleep}; nginx -e stderr -c /etc/nginx/footprint/nginx.conf -s quit; "
+        r"while \[ -e /run/footprint/nginx.pid \]; do sleep 1; done",
+        nginx_stop[2],
+    )
+    # gunicorn: the same wait, then until nginx has gone (at most its shutdown timeout + 5 s); then SIGTERM.
+    assert re.fullmatch(
+        rf"sleep {sleep}; i=0; while \[ -e /run/footprint/nginx.pid \] && \[ \"\$i\" -lt {quit_within + 5} \]; "
+        r"do sleep 1; i=\$\(\(i \+ 1\)\); done",
+        gunicorn_stop[2],
+    )
+    assert f"worker_shutdown_timeout {quit_within}s;" in proxy_conf(docs)
+    assert pod["terminationGracePeriodSeconds"] > sleep + quit_within + 5 + graceful
+    message = render_fails(helm, "--set", "terminationGracePeriodSeconds=30")
+    assert "terminationGracePeriodSeconds (30) must exceed" in message
+
+
+def proxy_conf(docs: list[dict]) -> str:
+    return next(d for d in by_kind(docs)["ConfigMap"] if d["metadata"]["name"].endswith("-proxy"))["data"]["nginx.conf"]
+
+
+def service_config(docs: list[dict]) -> dict[str, str]:
+    return next(d for d in by_kind(docs)["ConfigMap"] if not d["metadata"]["name"].endswith("-proxy"))["data"]
 
 
 def test_pdb_only_with_more_than_one_replica_or_autoscaling(helm):
@@ -185,6 +291,11 @@ def test_names_are_release_scoped_with_standard_labels(helm):
     [
         "replicaCount=0",
         "gunicorn.workerClass=gevent",
+        "gunicorn.workerClass=buffered",
+        "gunicorn.clientTimeout=10",
+        "proxy.maxTempFileSize=64MB",
+        "proxy.clientHeaderTimeout=0",
+        "livenessProbe.httpGet.port=8080",
         "image.pullPolicy=Sometimes",
         "config.logLevel=LOUD",
         "unknownKey=1",
@@ -196,7 +307,7 @@ def test_schema_rejects_bad_values(helm, bad):
 
 
 def test_configmap_carries_every_setting_and_gunicorn_knob(helm):
-    data = next(d for d in render(helm) if d["kind"] == "ConfigMap")["data"]
+    data = service_config(render(helm))
     settings_vars = {"FOOTPRINT_" + f.name.upper() for f in fields(Settings)}
     # API key hashes come from a Secret (auth.existingSecret); the data dir only when set.
     assert settings_vars - {"FOOTPRINT_API_KEY_HASHES", "FOOTPRINT_DATA_DIR"} <= set(data)
@@ -205,7 +316,8 @@ def test_configmap_carries_every_setting_and_gunicorn_knob(helm):
     assert "FOOTPRINT_WORKERS" in documented
     # worker_tmp_dir defaults to /dev/shm, which Kubernetes provides; everything else is set by the chart.
     assert documented - {"FOOTPRINT_WORKER_TMP_DIR"} <= set(data)
-    assert data["FOOTPRINT_BIND"] == "0.0.0.0:8080"
+    assert data["FOOTPRINT_BIND"] == "unix:/run/footprint/gunicorn.sock"
+    assert data["FOOTPRINT_WORKER_CLASS"] == "gthread"
     assert data["PROMETHEUS_MULTIPROC_DIR"].startswith("/tmp/")
     assert all(isinstance(v, str) for v in data.values())
 
