@@ -276,7 +276,7 @@ def budget_line(kind: str, results: Sequence[Mapping[str, Any]], within: bool) -
     parts = []
     for r in results:
         label = {"value": "", "high": " (high end)"}[r["on"]]
-        share = f"{r['over_by'] / r['limit'] * 100:+.1f} %" if r["limit"] > 0 else "over a zero budget"
+        share = f"+{number(r['over_by'] / r['limit'] * 100)} %" if r["limit"] > 0 else "over a zero budget"
         if r["within_budget"]:
             parts.append(
                 f"{r['figure']}{label} {number(r['estimate'])} {r['unit']} is within {number(r['limit'])} "

@@ -72,12 +72,12 @@ def set_path(document: dict[str, Any], path: str, value: Any) -> None:
     if not all(steps):
         raise InputError(f"{path!r} is not a field path (names separated by dots)")
     node = document
-    for step in steps[:-1]:
+    for depth, step in enumerate(steps[:-1], 1):
         child = node.get(step)
         if child is None:
             child = node[step] = {}
         elif not isinstance(child, dict):
-            raise InputError(f"cannot set {path}: {step} is a {type(child).__name__}, not an object")
+            raise InputError(f"cannot set {path}: {'.'.join(steps[:depth])} is {json.dumps(child)}, not an object")
         node = child
     node[steps[-1]] = value
 
