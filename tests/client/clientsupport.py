@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +47,13 @@ INFERENCE = {
     "datacenter": {"provider": "aws", "region": "us-east-1"},
 }
 WORKLOADS = {"training": TRAINING, "fine-tuning": FINE_TUNING, "inference": INFERENCE}
+
+
+def command_path() -> str:
+    script = Path(sys.executable).with_name("genai-footprint")
+    if not script.exists():
+        pytest.fail("genai-footprint is not installed beside this Python: `make test` installs ./client (editable)")
+    return str(script)
 
 
 def free_port() -> int:

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIServer, make_server
 
 import pytest
-from clientsupport import API_KEY, Answer, Handler, Seen, Stub, e2e, wsgi_app
+from clientsupport import API_KEY, Answer, Handler, Seen, Stub, command_path, e2e, wsgi_app
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +36,6 @@ def auth_server(tmp_path_factory) -> Iterator[Any]:
         FOOTPRINT_API_KEY_HASHES=digest,
     ) as running:
         yield running
-
-
-def command_path() -> str:
-    script = Path(sys.executable).with_name("genai-footprint")
-    if not script.exists():
-        pytest.fail("genai-footprint is not installed beside this Python: `make test` installs ./client (editable)")
-    return str(script)
 
 
 @dataclass

@@ -5,10 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 
 import pytest
 import yaml
-from clientsupport import API_KEY, FINE_TUNING, INFERENCE, TRAINING, WORKLOADS, failing, free_port, problem
+from clientsupport import (
+    API_KEY,
+    FINE_TUNING,
+    INFERENCE,
+    TRAINING,
+    WORKLOADS,
+    command_path,
+    failing,
+    free_port,
+    problem,
+)
 from genai_footprint_client import FootprintClient, headline
 from genai_footprint_client.output import number
 
@@ -548,6 +559,16 @@ def test_catalog_entries_and_filters(cli, client):
     assert no_lookup.code == 2 and "regions has no entry look-up" in no_lookup.stderr
     bad_filter = cli("catalog", "instances", "--provider", "ibm")
     assert bad_filter.code == 2 and "provider" in bad_filter.stderr
+
+
+def test_a_reader_that_leaves_early(server, tmp_path):
+    """`genai-footprint ... | head`: no traceback, the status of a process ended by SIGPIPE."""
+    # The regions as JSON are some 250 KB: far more than a pipe holds, so writing fails once head has left.
+    script = f"set -o pipefail; {command_path()} catalog regions --json --url {server.base} | head -1"
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert result.stdout == "{\n"
+    assert result.stderr == ""
+    assert result.returncode == 141
 
 
 @pytest.mark.parametrize("command", ["estimate", "check", "batch", "recommend", "compare", "catalog"])

@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import os
+import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -109,6 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # e.g. a bad --url, or NaN in a request body
         print(f"genai-footprint: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except BrokenPipeError:
+        # The reader left (`genai-footprint catalog regions --csv | head`): stop quietly with the status a
+        # process killed by SIGPIPE has, and keep Python from failing again on flushing stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
