@@ -94,8 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = getattr(args, "format", "table") == "json"
     try:
         return int(args.run(args))
-    except (UsageError, InputError) as exc:
-        args.subparser.print_usage(sys.stderr)
+    except UsageError as exc:
+        print(f"genai-footprint: error: {exc} (genai-footprint {args.command} --help)", file=sys.stderr)
+        return EXIT_INVALID
+    except InputError as exc:
         print(f"genai-footprint: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except ProblemError as exc:
@@ -171,9 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help, parents=[connection, *parents])
-        sub.set_defaults(subparser=sub)  # for the usage line of errors found after parsing
-        return sub
+        return commands.add_parser(name, help=help, description=help, parents=[connection, *parents])
 
     kind_help = "workload kind (default: the file's 'kind')"
     file_help = "workload file, JSON or YAML ('-': standard input); or a {kind, workload} document"

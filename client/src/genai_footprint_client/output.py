@@ -316,7 +316,7 @@ def problem_text(problem: Any) -> str:
     if not isinstance(problem, Mapping):
         return "failed"
     error = ProblemError(problem, status=int(problem.get("status") or 0))
-    return "; ".join(problem_lines(error))
+    return "; ".join(line.strip() for line in problem_lines(error))
 
 
 def problem_lines(error: ProblemError) -> list[str]:
