@@ -66,7 +66,6 @@ export class GenaiFootprintCalculator extends HTMLElement {
   #started = false;
   #ready = false;
   #attributesPending = false;
-  #needsKey = false;
   #ui = {};
 
   constructor() {
@@ -433,10 +432,9 @@ export class GenaiFootprintCalculator extends HTMLElement {
 
   // -- API key ---------------------------------------------------------------------------------------------
 
-  #askForKey(message) {
-    this.#needsKey = true;
+  #askForKey() {
     this.#ui.keyForm.hidden = false;
-    if (message) this.#ui.keyForm.querySelector("#key-help").textContent = message;
+    this.#ui.keyInput.focus();
   }
 
   #useKey(event) {
@@ -444,7 +442,6 @@ export class GenaiFootprintCalculator extends HTMLElement {
     this.#api.key = this.#ui.keyInput.value.trim();
     this.#ui.keyInput.value = "";
     this.#ui.keyForm.hidden = true;
-    this.#needsKey = false;
     this.#catalogs.clear();
     this.#loadChoices();
     if (this.#answer === null && Object.keys(this.#workload).length) this.#estimate();
@@ -485,7 +482,10 @@ export class GenaiFootprintCalculator extends HTMLElement {
   #showProblem(result, context) {
     const problem = result.problem || {};
     if (result.status === 401) {
-      this.#askForKey(problem.detail || "This service needs an API key.");
+      this.#askForKey();
+      this.#formError(this.#api.key ? "The service did not accept this API key: enter another above."
+        : "The service needs an API key: enter it above.");
+      return;
     }
     const items = [];
     for (const [rawPath, messages] of Object.entries(problem.errors || {})) {
@@ -539,7 +539,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
     if (!result.ok) {
       this.#status("");
       this.#showProblem(result);
-      this.#ui.summary.focus();
+      if (result.status !== 401) this.#ui.summary.focus();
       return;
     }
     this.#answer = result.body;
