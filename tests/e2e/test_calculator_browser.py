@@ -272,6 +272,15 @@ def _range_paths(answer, prefix="") -> list[str]:
     return found
 
 
+def _leaves(document, prefix=""):
+    """(dotted path, value) of each scalar in a workload."""
+    for key, value in document.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
 def _shown(page, scope="section.results") -> dict[str, dict]:
     """The figures a section shows: {data-field: {value, low, high}} (the locator pierces the shadow root)."""
     rows = page.locator(f"{scope} [data-field]").evaluate_all(
@@ -403,6 +412,14 @@ def test_a_shared_link_renders_the_api_figures(watched, api, kind, name, workloa
     # The page keeps the link: the state in the address bar is the workload that was estimated.
     assert _url_state(watch.page) == (kind, workload)
     assert watch.page.locator("input[name='kind']:checked").get_attribute("value") == kind
+    # The form shows the workload, inputs under "more" included (opened when they hold a value).
+    for path, value in _leaves(workload):
+        control = watch.page.locator(f"[name='{path}']")
+        assert control.is_visible(), path
+        if isinstance(value, bool):
+            assert control.is_checked() == value, path
+        else:
+            assert control.input_value() == str(value), path
     warnings = [w["code"] for w in answer["warnings"]]
     assert watch.page.locator("[data-warning]").evaluate_all("els => els.map(e => e.dataset.warning)") == warnings
     rows = watch.page.locator("details.assumptions tbody tr").count()
@@ -422,8 +439,14 @@ def test_the_form_path_estimates_what_the_api_answers(watched, api):
     page.locator("#field-model-preset").select_option("llama-3.1-8b")
     page.locator("#field-hardware-accelerator").select_option("nvidia-h100-sxm5-80gb")
     page.locator("#field-hardware-count").fill("256")
+    page.locator("#field-datacenter-provider").select_option("gcp")
+    page.locator("#field-datacenter-region option[value='europe-north1']").wait_for(state="attached")
+    page.locator("#field-datacenter-region").select_option("europe-north1")
+    # Another provider: its own regions, and the region chosen for the first one is cleared.
     page.locator("#field-datacenter-provider").select_option("aws")
     page.locator("#field-datacenter-region option[value='eu-north-1']").wait_for(state="attached")
+    assert page.locator("#field-datacenter-region option[value='europe-north1']").count() == 0
+    assert page.locator("#field-datacenter-region").input_value() == ""
     page.locator("#field-datacenter-region").select_option("eu-north-1")
     page.get_by_role("button", name="Estimate", exact=True).click()
     _wait_for_results(page)
@@ -526,6 +549,8 @@ def test_an_invalid_input_shows_the_api_message_at_its_field(watched, api, name,
     assert page.locator(f"[name='{field}']").get_attribute("aria-invalid") == "true"
     summary = page.locator(".error-summary")
     assert summary.is_visible() and problem["errors"][field][0] in summary.inner_text()
+    # No answer is left below that could be read as this workload's.
+    assert page.locator("section.results").is_hidden() and page.locator("section.recommendations").is_hidden()
     watch.screenshot(f"error-{name}")
     watch.check(expected_statuses=(422,))
 

@@ -64,6 +64,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
   #catalogs = new Map(); // request path -> Promise of items
   #sequence = 0;
   #started = false;
+  #starts = 0;
   #ready = false;
   #attributesPending = false;
   #ui = {};
@@ -104,14 +105,14 @@ export class GenaiFootprintCalculator extends HTMLElement {
   }
 
   attributeChangedCallback(name, before, after) {
-    if (!this.#ready || before === after) return;
+    if (!this.#started || before === after) return;
     if (name === "api-base") {
       this.#api = null;
       this.#catalogs.clear();
       this.#start();
       return;
     }
-    if (this.#attributesPending) return;
+    if (!this.#ready || this.#attributesPending) return; // read once the service's description is in
     this.#attributesPending = true;
     queueMicrotask(() => {
       this.#attributesPending = false;
@@ -124,10 +125,12 @@ export class GenaiFootprintCalculator extends HTMLElement {
   }
 
   async #start() {
+    const start = ++this.#starts;
     this.#ready = false;
     this.#ensureApi();
     this.#status("Loading the service's inputs…");
     const spec = await this.#api.get("openapi.json");
+    if (start !== this.#starts) return; // api-base changed meanwhile: the later start carries on
     if (!spec.ok) {
       this.#showProblem(spec, "The service's description (openapi.json) could not be loaded.");
       this.#status("");
@@ -276,7 +279,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
           groupError,
           main,
           advanced.length
-            ? h("details", {class: "more", open: onlyAdvanced && this.#hasAny(advanced)},
+            ? h("details", {class: "more", open: this.#hasAny(advanced)},
               h("summary", {}, onlyAdvanced ? `${group.label} inputs` : `More ${group.label.toLowerCase()} inputs`),
               advanced)
             : null),
@@ -381,6 +384,12 @@ export class GenaiFootprintCalculator extends HTMLElement {
     // One device: an accelerator or an instance type (the API refuses both).
     const other = {"hardware.accelerator": "hardware.instance_type", "hardware.instance_type": "hardware.accelerator"}[path];
     if (other && control.value && this.#fields.has(other)) this.#fields.get(other).control.value = "";
+    if (path === "datacenter.provider") {
+      // Regions and instance types belong to a provider.
+      for (const stale of ["datacenter.region", "hardware.instance_type"]) {
+        if (this.#fields.has(stale)) this.#fields.get(stale).control.value = "";
+      }
+    }
     this.#workload = this.#readForm();
     this.#ui.json.textContent = JSON.stringify(this.#workload, null, 2);
     if (path === "datacenter.provider") this.#loadChoices();
@@ -538,6 +547,9 @@ export class GenaiFootprintCalculator extends HTMLElement {
     this.#ui.results.removeAttribute("aria-busy");
     if (!result.ok) {
       this.#status("");
+      // What is shown below must be the answer to the inputs above: an earlier answer would be read as this one's.
+      for (const section of [this.#ui.results, this.#ui.recommendations, this.#ui.comparison]) section.hidden = true;
+      this.#answer = null;
       this.#showProblem(result);
       if (result.status !== 401) this.#ui.summary.focus();
       return;
