@@ -567,6 +567,11 @@ def test_applying_a_recommendation_re_estimates_and_compares(watched, api):
     _wait_for_recommendations(page)
     codes = page.locator("[data-recommendation]").evaluate_all("els => els.map(e => e.dataset.recommendation)")
     assert codes == [item["code"] for item in recommendations]
+    # The compact answer is asked for exactly when the service's document offers it.
+    spec = requests.get(api + "/openapi.json", timeout=10).json()
+    summary = any(p.get("name") == "detail" for p in spec["paths"]["/v1/recommendations"]["post"].get("parameters", []))
+    asked = [r.url for r in watch.requests if "/v1/recommendations" in r.url]
+    assert asked and all(url.endswith("?detail=summary") == summary for url in asked)
     watch.screenshot("recommendations")
     watch.screenshot("readme-calculator", full_page=False)  # the README's picture (docs/images/calculator.png)
     page.locator("[data-recommendation]").first.get_by_role("button", name="Apply and re-estimate").click()
@@ -810,3 +815,115 @@ def test_a_service_with_api_keys_asks_for_one_and_sends_it(browser, secured_api)
         watch.check(expected_statuses=(401,))
     finally:
         watch.close()
+
+
+def test_fields_the_api_adds_appear_once_it_returns_them(watched, api):
+    """The API grows: new answer figures and new inputs show once the service has them, and not before.
+
+    The browser's requests are answered by the real service, with additions of the kind the API announces
+    (figures it will add to answers, inputs it will take, ?detail=summary) written into its answers here.
+    """
+    added = {
+        "breakdown.offsite_water_l": {"value": 321.5, "low": 100.25, "high": 900.75},
+        "breakdown.market_based_operational_kgco2e": None,
+        "serving.latency_seconds": {"value": 2.5, "low": 1.25, "high": 7.5},
+        "serving.time_to_first_token_seconds": {"value": 0.25, "low": 0.125, "high": 0.75},
+        "serving.effective_batch_size": {"value": 24.0, "low": 8.0, "high": 48.0},
+    }
+    recommendation_urls = []
+
+    def answer_with_additions(route):
+        response = route.fetch()
+        answer = response.json()
+        for path, value in added.items():
+            section, name = path.split(".")
+            answer[section][name] = value
+        del answer["per_request"]["water_ml"]  # and a figure the answer lacks is simply not shown
+        route.fulfill(response=response, json=answer)
+
+    def document_with_additions(route):
+        response = route.fetch()
+        document = response.json()
+        schemas = document["components"]["schemas"]
+        schemas["InferenceRequest"]["properties"]["traffic"] = {
+            "type": "object",
+            "properties": {"requests_per_second": {"type": "number", "minimum": 0, "description": "Mean arrivals."}},
+        }
+        schemas["InferenceRequest"]["properties"]["slo"] = {
+            "type": "object",
+            "properties": {"max_latency_seconds": {"type": "number", "description": "Latency target."}},
+        }
+        document["paths"]["/v1/recommendations"]["post"]["parameters"] = [
+            {"in": "query", "name": "detail", "schema": {"type": "string", "enum": ["full", "summary"]}}
+        ]
+        route.fulfill(response=response, json=document)
+
+    def recommendations(route):
+        recommendation_urls.append(route.request.url)
+        url = route.request.url.replace("?detail=summary", "")  # the service of today answers the full form
+        route.fulfill(response=route.fetch(url=url))
+
+    watch = watched()
+    page = watch.page
+    page.route(f"{api}/v1/estimates/inference", answer_with_additions)
+    page.route(f"{api}/openapi.json", document_with_additions)
+    page.route(f"{api}/v1/recommendations*", recommendations)
+    page.goto(_link(api, "inference", CHAT))
+    _wait_for_results(page)
+    answer = _estimate(api, "inference", CHAT)
+    for path, value in added.items():
+        section, name = path.split(".")
+        answer[section][name] = value
+    del answer["per_request"]["water_ml"]
+    shown = _shown(page)
+    _assert_same_figures(shown, answer)
+    assert {"breakdown.offsite_water_l", "serving.latency_seconds", "serving.effective_batch_size"} <= set(shown)
+    assert "breakdown.market_based_operational_kgco2e" not in shown  # null, and no reason to show it as unknown
+    assert "per_request.water_ml" not in shown
+    assert page.locator("[name='traffic.requests_per_second']").is_visible()
+    assert page.locator("[name='slo.max_latency_seconds']").count() == 1
+    _wait_for_recommendations(page)
+    assert recommendation_urls and all(
+        url.endswith("/v1/recommendations?detail=summary") for url in recommendation_urls
+    )
+    watch.screenshot("added-fields")
+    watch.check()
+
+
+def _scalar_inputs(spec: dict, kind: str) -> set[str]:
+    """The dotted paths of the scalar inputs of POST /v1/estimates/{kind}, read from the OpenAPI document."""
+
+    def resolve(schema):
+        if "$ref" in schema:
+            return resolve(spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]])
+        if "allOf" in schema:
+            merged = {"properties": {}}
+            for part in schema["allOf"]:
+                merged["properties"].update(resolve(part).get("properties", {}))
+            return merged
+        return schema
+
+    def walk(schema, prefix):
+        for name, field in resolve(schema).get("properties", {}).items():
+            field = resolve(field)
+            if "properties" in field:
+                yield from walk(field, f"{prefix}{name}.")
+            elif field.get("type") in ("number", "integer", "string", "boolean"):
+                yield f"{prefix}{name}"
+
+    operation = spec["paths"][f"/v1/estimates/{kind}"]["post"]
+    return set(walk(operation["requestBody"]["content"]["application/json"]["schema"], ""))
+
+
+@pytest.mark.parametrize("kind", ["training", "fine-tuning", "inference"])
+def test_the_form_offers_exactly_the_inputs_the_api_takes(watched, api, kind):
+    spec = requests.get(api + "/openapi.json", timeout=10).json()
+    watch = watched()
+    page = watch.page
+    page.goto(f"{api}/?kind={kind}")
+    _wait_for_form(page)
+    offered = set(page.locator("form.inputs [name]").evaluate_all("els => els.map(e => e.name)")) - {"kind"}
+    assert offered == _scalar_inputs(spec, kind)
+    asked = [r.url for r in watch.requests if "/v1/recommendations" in r.url]
+    assert not asked  # nothing estimated yet, so nothing to recommend
+    watch.check()
