@@ -5,10 +5,10 @@ served as it is: no template, no build step. The pages get all their data from t
 other client. Their security headers (a Content-Security-Policy per page, framing by the CORS origins) are set
 by ``service.api.security``.
 
-Swagger UI's files are served from the installed ``swagger-ui-bundle`` package, not copied into this one: the
-bytes stay exactly those of the maintained distribution (and its licence, in its own dist-info), an upgrade
-is a dependency bump instead of a copy to refresh, and the wheel does not carry a second 2.5 MB copy. Only
-the two files the /docs page loads are reachable.
+Swagger UI's files are served from the installed ``swagger-ui-bundle`` package, not copied into this one at
+build time: the bytes stay exactly those of the maintained distribution (with its licence in its own
+dist-info), an upgrade is a dependency bump rather than a copy to refresh and review, and the wheel carries
+no second copy. Only the two files the /docs page loads are reachable.
 """
 
 from __future__ import annotations
