@@ -23,7 +23,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES
+from service.api.examples import (
+    FINE_TUNING_EXAMPLES,
+    INFERENCE_EXAMPLES,
+    RECOMMENDATION_EXAMPLES,
+    TRAINING_EXAMPLES,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -63,16 +68,8 @@ EXAMPLES = [
     *(("inference", name, example["value"]) for name, example in INFERENCE_EXAMPLES.items()),
 ]
 CHAT = INFERENCE_EXAMPLES["on-demand-chat"]["value"]
-#: The README's recommendations example: a dedicated 70B service in a coal-heavy grid (many changes apply).
-DEDICATED = {
-    "model": {"preset": "llama-3.1-70b"},
-    "hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "count": 4},
-    "requests": 1000000,
-    "input_tokens_per_request": 1000,
-    "output_tokens_per_request": 300,
-    "deployment": {"mode": "dedicated", "replicas": 2, "hours": 720},
-    "datacenter": {"provider": "aws", "region": "ap-south-1"},
-}
+#: The recommendations example (README, openapi.yaml): a dedicated 70B service in a coal-heavy grid.
+DEDICATED = RECOMMENDATION_EXAMPLES["inference-70b-coal-grid"]["value"]["workload"]
 #: Serious axe findings in Swagger UI's own markup, which /docs serves as the package ships it.
 SWAGGER_UI_MARKUP = {"label-content-name-mismatch", "nested-interactive"}
 #: Answer members that are not figures: their numbers are shown in the assumptions table, not as figures.
