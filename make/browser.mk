@@ -14,3 +14,19 @@ browser-tools: .venv/.browser-tools
 	else \
 	  echo "skip: could not install playwright; browser tests will skip"; \
 	fi
+
+# axe-core (npm) for the calculator's accessibility check (tests/e2e/test_calculator_browser.py injects it into
+# the page). Installed into .tools like helm; when npm cannot install it the check says so (and fails under CI).
+AXE_CORE_VERSION ?= 4.14.1
+AXE_CORE := .tools/node_modules/axe-core/axe.min.js
+browser-tools: $(AXE_CORE)
+
+$(AXE_CORE):
+	@mkdir -p .tools
+	@if command -v npm >/dev/null 2>&1 && \
+	    npm install --prefix .tools --no-audit --no-fund --loglevel=error axe-core@$(AXE_CORE_VERSION) >/dev/null 2>&1 && \
+	    [ -f $@ ]; then \
+	  echo "installed axe-core $(AXE_CORE_VERSION) into .tools"; \
+	else \
+	  echo "skip: could not install axe-core@$(AXE_CORE_VERSION) from npm; the accessibility check will skip"; \
+	fi

@@ -159,6 +159,12 @@ metrics = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
 lines = [l for l in metrics.splitlines() if l.startswith("genai_footprint_estimates_total{")]
 assert any('kind="training"' in l for l in lines), metrics[:2000]
 print("[container-smoke] metrics:", *lines, sep="\n  ", file=sys.stderr)
+# The pages and their files come from the installed package (package data, and swagger-ui-bundle for /docs).
+for path, media_type in (("/", "text/html"), ("/embed.js", "text/javascript"), ("/docs", "text/html"),
+                         ("/assets/swagger-ui/swagger-ui-bundle.js", "text/javascript")):
+    with urllib.request.urlopen(base + path, timeout=5) as resp:
+        assert resp.status == 200 and resp.headers["Content-Type"].startswith(media_type), (path, resp.headers)
+print("[container-smoke] pages: /, /embed.js, /docs and Swagger UI served", file=sys.stderr)
 PY
     if pm healthcheck run "$name" >/dev/null 2>&1; then
         log "image HEALTHCHECK ran in the container: healthy"

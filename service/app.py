@@ -29,14 +29,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     from .api import register_api
     from .observability import init_observability
+    from .web import register_web
 
     settings = Settings.from_env().merged(config)
     catalog = load_catalog(Path(settings.data_dir) if settings.data_dir else None)
 
-    # No static folder: the service serves no files (Flask's default /static/<path> route is left out).
+    # No static folder: Flask's default /static/<path> route is left out; the pages' files are served by
+    # service.web, each from a known folder with a known media type.
     app = Flask(__name__, static_folder=None)
     app.response_class = _Response
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     register_api(app, settings, Estimator(catalog))
+    register_web(app)
     init_observability(app, settings)
     return app

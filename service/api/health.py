@@ -1,4 +1,4 @@
-"""GET /healthz (process alive), GET /readyz (reference data loaded), GET /openapi.yaml."""
+"""GET /healthz (process alive), GET /readyz (reference data loaded), GET /openapi.yaml and /openapi.json."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from functools import lru_cache
 from flask import Blueprint, Response, current_app
 
 from ..domain.defaults import METHODOLOGY_VERSION
-from .responses import json_response
+from .responses import encode_json, json_response
 from .services import EXTENSION_KEY, services
 
 bp = Blueprint("health", __name__)
@@ -40,6 +40,11 @@ def readyz():
     )
 
 
+#: A type browsers display instead of saving: YAML is plain text (application/yaml, the registered type, makes
+#: every browser download the file). Content-Disposition keeps the file name for "save as" and for tools.
+OPENAPI_YAML_TYPE = "text/plain; charset=utf-8"
+
+
 @lru_cache(maxsize=1)
 def _openapi_yaml() -> str:
     from .openapi import spec_yaml
@@ -47,6 +52,21 @@ def _openapi_yaml() -> str:
     return spec_yaml()
 
 
+@lru_cache(maxsize=1)
+def _openapi_json() -> bytes:
+    from .openapi import build_spec
+
+    return encode_json(build_spec().to_dict())
+
+
 @bp.get("/openapi.yaml")
 def openapi_yaml():
-    return Response(_openapi_yaml(), mimetype="application/yaml")
+    response = Response(_openapi_yaml(), content_type=OPENAPI_YAML_TYPE)
+    response.headers["Content-Disposition"] = 'inline; filename="openapi.yaml"'
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The same document as JSON: what Swagger UI (/docs) and the calculator's form read."""
+    return Response(_openapi_json(), mimetype="application/json")

@@ -446,26 +446,31 @@ def build_spec() -> APISpec:
             }
         },
     )
-    spec.path(
-        "/openapi.yaml",
-        operations={
-            "get": {
-                "tags": ["health"],
-                "summary": "This document",
-                "security": [],
-                "responses": {
-                    "200": {
-                        "description": "OpenAPI 3 YAML",
-                        "content": {
-                            "application/yaml": {
-                                "schema": {"type": "object", "description": "An OpenAPI 3.0 document."}
-                            }
-                        },
-                    }
-                },
-            }
-        },
-    )
+    for path, description, media_type, document in (
+        (
+            "/openapi.yaml",
+            "OpenAPI 3 YAML, as text a browser displays (Content-Disposition names the file openapi.yaml)",
+            "text/plain",
+            {"type": "string", "description": "An OpenAPI 3.0 document in YAML."},
+        ),
+        (
+            "/openapi.json",
+            "OpenAPI 3 JSON: the same document",
+            "application/json",
+            {"type": "object", "description": "An OpenAPI 3.0 document."},
+        ),
+    ):
+        spec.path(
+            path,
+            operations={
+                "get": {
+                    "tags": ["health"],
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": {"description": description, "content": {media_type: {"schema": document}}}},
+                }
+            },
+        )
     return spec
 
 

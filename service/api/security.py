@@ -5,11 +5,17 @@
   (``FOOTPRINT_API_KEY_HASHES``); the presented key's digest is compared with *every* configured digest
   with ``hmac.compare_digest``, so timing reveals neither which digest nor how much of it matched.
   A missing or wrong key gets 401 problem+json with ``WWW-Authenticate: Bearer``. Health, readiness,
-  metrics and the OpenAPI document stay open. Enabling auth without any digest is a start-up error.
+  metrics, the OpenAPI document (YAML and JSON) and the pages with their static files (service/web: they carry
+  no data, and every API call they make needs the key like any other) stay open. Enabling auth without any
+  digest is a start-up error.
 * **CORS**: only origins in ``FOOTPRINT_CORS_ALLOWED_ORIGINS`` (exact match; none by default) get
   ``Access-Control-Allow-Origin``. Preflight ``OPTIONS`` requests are answered here (no key needed:
   browsers never send credentials on a preflight).
-* **Security headers** on every response, ``Cache-Control: no-store`` on ``/v1`` answers.
+* **Security headers** on every response, ``Cache-Control: no-store`` on ``/v1`` answers. The
+  Content-Security-Policy depends on the path: the API answers get ``default-src 'none'``; the pages get a
+  policy that admits their own scripts, styles and API calls and nothing inline (``/docs`` adds what Swagger
+  UI needs), and may be framed by the CORS origins only; static files may be loaded by other origins
+  (``Cross-Origin-Resource-Policy: cross-origin``, so a portal can use the embeddable element).
 """
 
 from __future__ import annotations
@@ -25,8 +31,16 @@ from ..observability.middleware import routed_path
 from .problems import problem
 
 PROTECTED_PREFIX = "/v1/"
-#: The only paths answered without a key when auth is on (default-deny: any other path needs one).
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.yaml"})
+#: Pages (service/web): HTML documents with their own Content-Security-Policy (PAGE_POLICIES, below).
+PAGE_PATHS = frozenset({"/", "/docs"})
+#: Static files of the pages: scripts, styles, images (the embeddable element is loaded from other origins).
+STATIC_PATHS = frozenset({"/embed.js"})
+STATIC_PREFIX = "/assets/"
+#: The only paths answered without a key when auth is on (default-deny: any other path needs one), besides the
+#: static files under STATIC_PREFIX.
+OPEN_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/openapi.yaml", "/openapi.json", *PAGE_PATHS, *STATIC_PATHS}
+)
 REALM = "genai-footprint"
 #: Longest key accepted (characters); longer values are refused without hashing them.
 MAX_KEY_LENGTH = 512
@@ -46,7 +60,22 @@ SECURITY_HEADERS = {
 
 _SECURITY_HEADER_ITEMS = tuple(SECURITY_HEADERS.items())  # no view sets these: appended, never replaced
 
+#: The pages' policy: their own scripts (ES modules), styles, icon and API calls; nothing inline, no plugin, no
+#: form posted anywhere (the calculator's form is handled by its script), no <base> to re-point relative URLs.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'"
+)
+#: /docs runs Swagger UI, whose stylesheet draws its icons as data: URIs: that is all it needs beyond the pages'
+#: policy (its React components set styles through the CSSOM, which style-src does not restrict), and only
+#: that page gets it.
+DOCS_CSP = PAGE_CSP.replace("img-src 'self'", "img-src 'self' data:")
+PAGE_POLICIES = {"/": PAGE_CSP, "/docs": DOCS_CSP}
+
 _HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+#: An origin as browsers send it (scheme://host[:port]); anything else in the CORS list is a start-up error,
+#: since the list is also written into the pages' frame-ancestors directive.
+_ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
 
 
 def hash_key(key: str) -> str:
@@ -114,10 +143,51 @@ def _is_preflight() -> bool:
     )
 
 
+def parse_origins(origins: tuple[str, ...]) -> frozenset[str]:
+    """The CORS allow-list, each entry an origin; ``ConfigError`` naming the first entry that is not one."""
+    parsed = set()
+    for raw in origins:
+        origin = raw.strip().rstrip("/")
+        if not _ORIGIN.match(origin):
+            raise ConfigError(
+                f"FOOTPRINT_CORS_ALLOWED_ORIGINS: {raw!r} is not an origin (scheme://host or scheme://host:port)."
+            )
+        parsed.add(origin)
+    return frozenset(parsed)
+
+
+def is_open_path(path: str) -> bool:
+    """Answered without a key when auth is on: health, metrics, the OpenAPI document, the pages and their files."""
+    return path in OPEN_PATHS or path.startswith(STATIC_PREFIX)
+
+
+def page_headers(csp: str, allowed_origins: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """Security headers of a page: framed by the CORS origins only (no one when the list is empty)."""
+    ancestors = " ".join(sorted(allowed_origins)) or "'none'"
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Content-Security-Policy", f"{csp}; frame-ancestors {ancestors}"),
+        ("Cross-Origin-Resource-Policy", "same-origin"),
+    ]
+    if not allowed_origins:
+        # X-Frame-Options cannot name origins; where some are allowed, frame-ancestors alone decides (browsers
+        # that know it ignore X-Frame-Options).
+        headers.append(("X-Frame-Options", "DENY"))
+    return tuple(headers)
+
+
+#: Static files carry no data and are meant to be loaded by the portals that embed the element.
+STATIC_HEADERS = tuple(
+    (name, "cross-origin" if name == "Cross-Origin-Resource-Policy" else value)
+    for name, value in _SECURITY_HEADER_ITEMS
+)
+
+
 def init_security(app: Flask, settings) -> None:
     digests = parse_key_hashes(settings.auth_enabled, settings.api_key_hashes)
     auth_enabled = settings.auth_enabled
-    allowed_origins = frozenset(o.rstrip("/") for o in settings.cors_allowed_origins)
+    allowed_origins = parse_origins(settings.cors_allowed_origins)
 
     @app.before_request
     def _preflight_and_auth():
@@ -129,7 +199,7 @@ def init_security(app: Flask, settings) -> None:
                 response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
             # A disallowed origin gets no CORS headers: the browser blocks the call.
             return response
-        if auth_enabled and request.path not in OPEN_PATHS:
+        if auth_enabled and not is_open_path(request.path):
             key = presented_key(request.headers)
             if not key_is_valid(key, digests):
                 return _unauthorized(key is not None)
@@ -149,17 +219,27 @@ class SecurityHeaders:
     def __init__(self, wsgi_app, allowed_origins: frozenset[str]) -> None:
         self.wsgi_app = wsgi_app
         self.allowed_origins = allowed_origins
+        self.by_path = {path: page_headers(csp, allowed_origins) for path, csp in PAGE_POLICIES.items()}
+        self.by_path.update(dict.fromkeys(STATIC_PATHS, STATIC_HEADERS))
+
+    def _headers_for(self, path: str) -> tuple[tuple[str, str], ...]:
+        headers = self.by_path.get(path)
+        if headers is not None:
+            return headers
+        return STATIC_HEADERS if path.startswith(STATIC_PREFIX) else _SECURITY_HEADER_ITEMS
 
     def __call__(self, environ, start_response):
         # "//v1/models" is answered as "/v1/models", so it is protected too.
-        protected = routed_path(environ).startswith(PROTECTED_PREFIX)
+        path = routed_path(environ)
+        protected = path.startswith(PROTECTED_PREFIX)
+        security_headers = _SECURITY_HEADER_ITEMS if protected else self._headers_for(path)
         origin = environ.get("HTTP_ORIGIN")
         cors = origin is not None and origin in self.allowed_origins
 
         def start_with_headers(status, headers, exc_info=None):
             if protected:  # no view sets Cache-Control (tests/api/test_security.py checks there is one)
                 headers.append(("Cache-Control", "no-store"))
-            headers.extend(_SECURITY_HEADER_ITEMS)
+            headers.extend(security_headers)
             headers.append(("Vary", "Origin"))
             if cors:
                 headers.append(("Access-Control-Allow-Origin", origin))

@@ -20,8 +20,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "client-test-key"
 
-# tests/e2e/conftest.py starts gunicorn the way every end-to-end test does; loaded by its path.
-_spec = importlib.util.spec_from_file_location("e2e_gunicorn", ROOT / "tests" / "e2e" / "conftest.py")
+# tests/e2e/servers.py starts gunicorn the way every end-to-end test does; loaded by its path.
+_spec = importlib.util.spec_from_file_location("e2e_servers", ROOT / "tests" / "e2e" / "servers.py")
 assert _spec is not None and _spec.loader is not None
 e2e = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(e2e)

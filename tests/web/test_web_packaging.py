@@ -1,0 +1,77 @@
+"""The pages' files ship inside the wheel, and the installed package serves them (not the checkout)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "service" / "web" / "static"
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    # Built from a copy of what a clean clone has, so stale build/ or egg-info in a checkout cannot leak in.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "service", source / "service", ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = out.glob("genai_footprint-*.whl")
+    return path
+
+
+def _static_files() -> list[str]:
+    return sorted(p.relative_to(ROOT).as_posix() for p in STATIC.rglob("*") if p.is_file())
+
+
+def test_wheel_contains_every_page_file(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert _static_files()
+    missing = [name for name in _static_files() if name not in names]
+    assert not missing, f"missing from the wheel: {missing}"
+
+
+def test_wheel_declares_the_swagger_ui_dependency(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        requires = [line for line in archive.read(metadata).decode().splitlines() if line.startswith("Requires-Dist:")]
+    assert any("swagger-ui-bundle" in line for line in requires), requires
+
+
+def test_installed_wheel_serves_its_own_pages(wheel, tmp_path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    urls = ["/", "/docs", "/embed.js", "/assets/swagger-ui/swagger-ui-bundle.js"]
+    urls += [f"/assets/{p.name}" for p in sorted((STATIC / "assets").iterdir())]
+    script = (
+        "import json, pathlib, sys, service.web as web; from service import create_app; "
+        "client = create_app({'access_log': False}).test_client(); "
+        f"answers = {{url: [client.get(url).status_code, len(client.get(url).data)] for url in {urls!r}}}; "
+        "print(json.dumps({'static': str(pathlib.Path(web.STATIC).resolve()), 'answers': answers}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r}); {script}"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["static"].startswith(str(tmp_path)), "served from the checkout instead of the installed package"
+    for url, (status, length) in report["answers"].items():
+        assert status == 200 and length > 0, url
+    for name in ("index.html", "embed.js"):
+        url = "/" if name == "index.html" else "/embed.js"
+        assert report["answers"][url][1] == (STATIC / name).stat().st_size
