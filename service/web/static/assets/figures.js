@@ -41,6 +41,7 @@ export const FIGURES = [
   {path: "per_request.energy_wh", label: "Energy per request", unit: "Wh", section: "per_request"},
   {path: "per_request.emissions_gco2e", label: "Emissions per request", unit: "gCO2e", section: "per_request"},
   {path: "per_request.water_ml", label: "Water per request", unit: "mL", section: "per_request"},
+  {path: "per_request.offsite_water_ml", label: "Off-site water per request", unit: "mL", section: "per_request", whenNull: "no water intensity is known for this grid"},
   {path: "breakdown.accelerators_kwh", label: "Accelerators", unit: "kWh", section: "breakdown", chart: "energy"},
   {path: "breakdown.host_kwh", label: "Host (CPU, memory, network)", unit: "kWh", section: "breakdown", chart: "energy"},
   {path: "breakdown.facility_overhead_kwh", label: "Facility overhead (cooling, power)", unit: "kWh", section: "breakdown", chart: "energy"},
