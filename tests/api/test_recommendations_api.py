@@ -7,6 +7,7 @@ import time
 import pytest
 
 from service import create_app
+from service.api.examples import TRAINING_EXAMPLES
 from service.domain.recommendations import merge_patch
 from service.schemas.recommendations import CompareResponseSchema, RecommendationResponseSchema
 from service.schemas.responses import InferenceEstimateSchema, ProblemSchema
@@ -302,3 +303,13 @@ def test_a_known_country_without_cloud_regions_is_a_note_not_an_error(client):
     body = {**BODIES["fine-tuning"], "constraints": {"countries": ["ZW"]}}
     response = _post(client, "/v1/recommendations", body)
     assert response.status_code == 200
+
+
+def test_an_own_accelerator_can_move_to_a_catalog_one(client):
+    # The change must drop hardware.spec: a request naming both spec and accelerator is refused.
+    workload = TRAINING_EXAMPLES["own-accelerator"]["value"]
+    body = _post(client, "/v1/recommendations", {"kind": "training", "workload": workload}).get_json()
+    moves = [r for r in body["recommendations"] if r["code"] == "efficient_hardware"]
+    assert moves and moves[0]["change"]["hardware"]["spec"] is None
+    again = _post(client, "/v1/estimates/training", merge_patch(workload, moves[0]["change"]))
+    assert again.status_code == 200, again.get_json()

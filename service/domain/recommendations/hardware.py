@@ -43,7 +43,14 @@ def efficient_hardware(run: RecommendationRun) -> None:
         if new_peak is None or base_peak is None:
             run.note(code, acc.id, f"{acc.name}: no published dense peak at {precision} or a fallback precision.")
             continue
-        hw: dict[str, Any] = {"accelerator": acc.id, "instance_type": None, "power_w": None}
+        # The caller's own chip (spec), its peaks and power described the old accelerator, not this one.
+        hw: dict[str, Any] = {
+            "accelerator": acc.id,
+            "instance_type": None,
+            "spec": None,
+            "power_w": None,
+            "peak_tflops": None,
+        }
         patch: dict[str, Any] = {"hardware": hw}
         fit = _fit(run, acc, model, precision)
         if fit is None:
@@ -84,6 +91,8 @@ def efficient_hardware(run: RecommendationRun) -> None:
             "Your hardware.power_w applied to the old accelerator and is dropped; the new one uses its TDP-based "
             "default."
         )
+    if run.request.hardware.peak_tflops is not None:
+        tradeoffs.append("Your hardware.peak_tflops described the old accelerator and is dropped.")
     if run.kind in ("training", "fine-tuning") and (
         run.request.accelerator_hours is not None or run.request.duration_hours is not None
     ):
