@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..reference import Catalog
+from .assumptions import Ledger
 from .estimate import Estimate
 from .fine_tuning import estimate_fine_tuning
 from .inference import estimate_inference
-from .inputs import FineTuningRequest, InferenceRequest, TrainingRequest
-from .site import build_site_defaults
+from .inputs import DatacenterSpec, FineTuningRequest, InferenceRequest, TrainingRequest
+from .site import Site, build_site_defaults, resolve_site
 from .training import estimate_training
 
 
@@ -20,6 +21,11 @@ class Estimator:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.site_defaults = build_site_defaults(catalog)
+        #: Each catalog region's factors with nothing overridden, for ranking regions without re-estimating.
+        self.region_sites: dict[tuple[str, str], Site] = {
+            key: resolve_site(catalog, self.site_defaults, DatacenterSpec(provider=key[0], region=key[1]), Ledger())
+            for key in catalog.regions
+        }
 
     def training(self, request: TrainingRequest) -> Estimate:
         return estimate_training(self.catalog, self.site_defaults, request)

@@ -10,6 +10,7 @@ import pytest
 from service.domain.calibration import TRAINING_THROUGHPUT
 from service.domain.errors import UnknownReferenceError
 from service.domain.estimator import Estimator
+from service.domain.footprint import relocated, relocated_emissions_kgco2e
 from service.domain.inputs import (
     DatacenterSpec,
     DeploymentSpec,
@@ -125,6 +126,30 @@ def test_every_recommendation_saves_is_sorted_and_reproducible(recommender, esti
             # The change is exactly what the engine re-estimated.
             again = estimator.estimate(kind, apply_patch(request_, rec.change))
             assert _kg(again) == pytest.approx(_kg(rec.estimate), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kind", "request_"),
+    [
+        pytest.param("inference", _inference(), id="inference-on-demand"),
+        pytest.param(
+            "inference",
+            _inference(deployment=DeploymentSpec(mode="dedicated", replicas=2, hours=720)),
+            id="inference-dedicated",
+        ),
+        pytest.param("fine-tuning", _full_fine_tune(runs=3), id="fine-tuning"),
+        pytest.param("training", _training(include_embodied=False), id="training-without-embodied"),
+    ],
+)
+def test_relocating_the_work_is_re_estimating_it_elsewhere(estimator, kind, request_):
+    # greener_region ranks every region on the baseline's energy priced there: it must be the full estimate's
+    # answer exactly, or the ranking could differ from what the shown estimates say.
+    work = estimator.estimate(kind, request_).footprint
+    for (provider, region), site in estimator.region_sites.items():
+        moved = replace(request_, datacenter=DatacenterSpec(provider=provider, region=region))
+        again = estimator.estimate(kind, moved).footprint
+        assert relocated(work, site) == again, (provider, region)
+        assert relocated_emissions_kgco2e(work, site) == again.emissions_kgco2e.value, (provider, region)
 
 
 def test_codes_are_kind_specific(recommender):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import random
+import statistics
 
 import pytest
 
@@ -145,6 +147,46 @@ def test_power_fraction_weighs_each_part_of_a_step():
     step = StepTime(0.001, ((0.001, 0.003), (0.001, 0.0)))
     expected = (0.2 * 0.001 + (0.6 + 0.4 / 3) * 0.003 + 1.0 * 0.001) / 0.005
     assert power_fraction(step, 0.2, 0.6, 1.0) == pytest.approx(expected, rel=REL)
+
+
+def _bisection(arrivals: float, latency_at, cap: float) -> float:
+    """The definition the fast solve must reproduce: 50 halvings of [0, cap]."""
+
+    def gap(c):
+        return arrivals * latency_at(max(c, 1.0)) - c
+
+    if gap(cap) >= 0.0:
+        return cap
+    low, high = 0.0, cap
+    for _ in range(50):
+        middle = (low + high) / 2.0
+        low, high = (middle, high) if gap(middle) > 0.0 else (low, middle)
+    return (low + high) / 2.0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_concurrency_is_the_bisection_to_the_bit_with_fewer_evaluations(seed):
+    rng = random.Random(seed)
+    counts = []
+    for _ in range(250):
+        # Latency of a replica: prefill per sequence, decode steps with a fixed part and a roofline kink.
+        prefill, fixed, per_sequence = rng.uniform(0, 0.05), rng.uniform(1e-3, 0.05), rng.uniform(1e-5, 1e-3)
+        tokens, knee = rng.uniform(1, 4000), rng.uniform(1, 512)
+
+        def latency_at(c, prefill=prefill, fixed=fixed, per_sequence=per_sequence, tokens=tokens, knee=knee):
+            return c * prefill + tokens * (fixed + per_sequence * max(c, knee))
+
+        arrivals, cap = 10 ** rng.uniform(-4, 3), float(rng.choice([1, 8, 64, 347, 4096]))
+        calls = []
+
+        def counted(c, latency_at=latency_at, calls=calls):
+            calls.append(c)
+            return latency_at(c)
+
+        assert concurrency(arrivals, counted, cap) == _bisection(arrivals, latency_at, cap)
+        counts.append(len(calls))
+    # Bisection evaluates the latency 51 times whenever the replica is not full.
+    assert max(counts) <= 32 and statistics.mean(counts) <= 12
 
 
 def test_littles_law_concurrency():

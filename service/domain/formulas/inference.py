@@ -193,24 +193,86 @@ def power_fraction(step: StepTime, overhead: float, memory_bound: float, compute
 
 def concurrency(arrivals_per_second: float, latency_at: Callable[[float], float], cap: float) -> float:
     """Mean sequences in service on one replica by Little's law (Little 1961, Operations Research 9(3)):
-    C = arrival rate x latency(C), solved by bisection (latency grows with C) and bounded by ``cap``. Below 1
-    the replica serves one sequence at a time, a share C of the time."""
+    C = arrival rate x latency(C), bounded by ``cap``. Below 1 the replica serves one sequence at a time, a share
+    C of the time.
+
+    Latency grows with C, so the gap rate x latency(C) - C is positive at 0 and changes sign once below the cap.
+    The answer is that of ``BISECTION_STEPS`` halvings of [0, cap]. A bracket found first (below 1 the gap is a
+    straight line; above, the Illinois variant of regula falsi, Dowell & Jarratt 1971, BIT 11, takes about ten
+    latency evaluations) decides the sign at the midpoints well outside it, so only the few halvings near the
+    root evaluate the latency: the same answer, to the bit, for a fraction of the work."""
     if arrivals_per_second <= 0.0:
         return 0.0
+    at_one = latency_at(1.0)
 
     def gap(c: float) -> float:
-        return arrivals_per_second * latency_at(max(c, 1.0)) - c
+        return arrivals_per_second * (at_one if c <= 1.0 else latency_at(c)) - c
 
     if gap(cap) >= 0.0:
         return cap  # the replica cannot keep up below its cap: it runs full
+    if cap <= 1.0 or gap(1.0) <= 0.0:
+        # Below one sequence the gap is K - C exactly: positive below K, not above.
+        root = arrivals_per_second * at_one
+        positive_below, not_positive_above = math.nextafter(root, 0.0), root
+    else:
+        low, high = _illinois_bracket(gap, 1.0, cap)
+        # Rounding makes the gap's sign noisy within a few ulps of the root: evaluate there as bisection does.
+        margin = BRACKET_MARGIN * high
+        positive_below, not_positive_above = low - margin, high + margin
     low, high = 0.0, cap
-    for _ in range(50):
+    for _ in range(BISECTION_STEPS):
         middle = (low + high) / 2.0
-        if gap(middle) > 0.0:
+        if middle < positive_below:
+            positive = True
+        elif middle > not_positive_above:
+            positive = False
+        else:
+            positive = gap(middle) > 0.0
+        if positive:
             low = middle
         else:
             high = middle
     return (low + high) / 2.0
+
+
+#: Halvings of [0, cap] that define the concurrency (a bracket of cap / 2**50).
+BISECTION_STEPS = 50
+#: Relative width at which the Illinois bracket stops, and the most steps it takes.
+BRACKET_TOLERANCE = 1e-14
+BRACKET_MAX_STEPS = 40
+#: Relative distance from the bracket beyond which a midpoint's sign is taken from it (a thousand times the
+#: rounding of one latency evaluation).
+BRACKET_MARGIN = 1e-12
+
+
+def _illinois_bracket(gap: Callable[[float], float], low: float, high: float) -> tuple[float, float]:
+    """(low, high) with gap(low) > 0 >= gap(high), narrowed to ``BRACKET_TOLERANCE`` relative to ``high``."""
+    gap_low, gap_high = gap(low), gap(high)
+    moved = 0  # which end the last step moved: -1 low, +1 high
+    for _ in range(BRACKET_MAX_STEPS):
+        if high - low <= BRACKET_TOLERANCE * high:
+            break
+        middle = (low * gap_high - high * gap_low) / (gap_high - gap_low)
+        # The line through the ends lands on an end when that end is the root (a straight gap): probe just
+        # inside it, which closes the bracket if it is.
+        if middle >= high:
+            middle = high * (1.0 - BRACKET_TOLERANCE / 2.0)
+        elif middle <= low:
+            middle = low * (1.0 + BRACKET_TOLERANCE / 2.0)
+        if not low < middle < high:
+            middle = (low + high) / 2.0
+        value = gap(middle)
+        if value > 0.0:
+            low, gap_low = middle, value
+            if moved == -1:
+                gap_high /= 2.0  # the high end stayed twice: weight it down (the Illinois step)
+            moved = -1
+        else:
+            high, gap_high = middle, value
+            if moved == 1:
+                gap_low /= 2.0
+            moved = 1
+    return low, high
 
 
 def replicas_for(arrivals_per_second: float, requests_per_second_per_replica: float) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..estimate import Estimate
+from ..footprint import relocated_emissions_kgco2e
 from .model import Alternative
 from .registry import recommendation
 from .run import CLOUD_ONLY, MAX_ALTERNATIVES, RecommendationRun, format_number
@@ -43,29 +44,26 @@ def greener_region(run: RecommendationRun) -> None:
     bound = _bound_provider(run)
     dc = run.request.datacenter
     here = (dc.provider, (dc.region or "").lower())
-    ranked: list[tuple[float, str, str, dict[str, Any], Estimate]] = []
-    for provider, rid in regions:
-        if (
+    # A move changes only the site: each region is ranked on the baseline's energy priced there (bit for bit
+    # what a re-estimate gives), and only the regions an answer shows are re-estimated in full.
+    work = run.baseline.footprint
+    by_emissions = sorted(
+        (relocated_emissions_kgco2e(work, run.estimator.region_sites[(provider, rid)]), provider, rid)
+        for provider, rid in regions
+        if not (
             (provider, rid) == here
             and dc.carbon_intensity_gco2e_per_kwh is None
             and dc.pue is None
             and dc.wue_l_per_kwh is None
-        ):
-            continue
-        patch = {
-            "datacenter": {
-                "provider": provider,
-                "region": rid,
-                "country": None,
-                "carbon_intensity_gco2e_per_kwh": None,
-                "pue": None,
-                "wue_l_per_kwh": None,
-            }
-        }
-        result = run.try_estimate(code, f"{provider}:{rid}", patch)
-        if result is None:
-            continue
-        ranked.append((result[1].footprint.emissions_kgco2e.value, provider, rid, *result))
+        )
+    )
+    ranked: list[tuple[float, str, str, dict[str, Any], Estimate]] = []
+    for _, provider, rid in by_emissions:
+        if len(ranked) == 1 + MAX_ALTERNATIVES:
+            break
+        result = run.try_estimate(code, f"{provider}:{rid}", _move_to(provider, rid))
+        if result is not None:
+            ranked.append((result[1].footprint.emissions_kgco2e.value, provider, rid, *result))
     if not ranked:
         return
     ranked.sort(key=lambda t: (t[0], t[1], t[2]))
@@ -115,6 +113,20 @@ def greener_region(run: RecommendationRun) -> None:
         ],
         alternatives,
     )
+
+
+def _move_to(provider: str, region: str) -> dict[str, Any]:
+    """The change that runs the workload in a catalog region with its published factors."""
+    return {
+        "datacenter": {
+            "provider": provider,
+            "region": region,
+            "country": None,
+            "carbon_intensity_gco2e_per_kwh": None,
+            "pue": None,
+            "wue_l_per_kwh": None,
+        }
+    }
 
 
 def _bound_provider(run: RecommendationRun) -> str | None:

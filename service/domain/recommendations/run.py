@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from ..assumptions import Ledger
 from ..errors import EstimationError
@@ -21,6 +21,8 @@ MIN_RELATIVE_SAVING = 1e-9
 
 #: Accelerators sold only inside one cloud.
 CLOUD_ONLY = {"google": "gcp", "aws": "aws"}
+
+Candidate = TypeVar("Candidate")
 
 
 def _savings(baseline: Estimate, changed: Estimate) -> Savings:
@@ -120,16 +122,47 @@ class RecommendationRun:
     def note(self, code: str, subject: str, reason: str) -> None:
         self.notes.append(Note(code, subject, reason))
 
-    def try_estimate(self, code: str, subject: str, patch: dict[str, Any]) -> tuple[dict[str, Any], Estimate] | None:
-        """Apply ``patch``, estimate; None (with a note) when the changed workload cannot be estimated."""
+    def applicable(self, code: str, subject: str, patch: dict[str, Any]) -> bool:
+        """Whether the caller could apply ``patch`` (within the request's bounds); False with a note if not."""
+        if self.refuse_change is None:
+            return True
+        reason = self.refuse_change(patch)
+        if reason is None:
+            return True
+        self.note(code, subject, reason)
+        return False
+
+    def shown(
+        self,
+        code: str,
+        ranked: Sequence[Candidate],
+        subject: Callable[[Candidate], str],
+        patch: Callable[[Candidate], dict[str, Any]],
+        limit: int = 1 + MAX_ALTERNATIVES,
+    ) -> list[Candidate]:
+        """The first ``limit`` ranked candidates the caller could apply; each refused one on the way is noted.
+
+        Generators that rank many candidates estimate them with ``check_bounds=False`` and check bounds only
+        here, for the ones an answer shows: a bounds check is one schema load, dearer than an estimate.
+        """
+        out: list[Candidate] = []
+        for candidate in ranked:
+            if len(out) == limit:
+                break
+            if self.applicable(code, subject(candidate), patch(candidate)):
+                out.append(candidate)
+        return out
+
+    def try_estimate(
+        self, code: str, subject: str, patch: dict[str, Any], *, check_bounds: bool = True
+    ) -> tuple[dict[str, Any], Estimate] | None:
+        """Apply ``patch``, estimate; None (with a note) when the changed workload cannot be estimated or, with
+        ``check_bounds``, the caller could not apply the change."""
         patch = prune_patch(self.request, patch)
         if not patch:
             return None
-        if self.refuse_change is not None:
-            reason = self.refuse_change(patch)
-            if reason is not None:
-                self.note(code, subject, reason)
-                return None
+        if check_bounds and not self.applicable(code, subject, patch):
+            return None
         changed = apply_patch(self.request, patch)
         try:
             estimate = self.estimator.estimate(self.kind, changed)
