@@ -157,6 +157,8 @@ class Estimate:
     serving: ServingFigures | None = None
     per_request: PerRequestFigures | None = None
     rag: RagIndexFigures | None = None
+    #: False when the ranges leave out some inputs' spreads (a central estimate, for ranking candidates).
+    ranges_complete: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         f = self.footprint

@@ -62,13 +62,18 @@ KV_HEURISTIC_SPREAD = (0.4, 4.0)
 JOULES_PER_KWH = 3.6e6
 
 
-def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: InferenceRequest) -> Estimate:
+def estimate_inference(
+    catalog: Catalog, site_defaults: SiteDefaults, request: InferenceRequest, *, input_spreads: bool = True
+) -> Estimate:
+    """The estimate; without ``input_spreads`` the ranges leave out the defaulted inputs' lows and highs (one
+    operating point instead of up to nine) and every central value stays the same, to the bit."""
     ledger = Ledger()
     served = prepare(catalog, request, ledger)
     constants = calibration.INFERENCE_SERVING
-    point, ranges = _operating_ranges(served, request, constants, ledger)
+    point, ranges, complete = _operating_ranges(served, request, constants, ledger, input_spreads)
     _warn_about(point, served.scenario, request, ledger)
-    return _footprint(catalog, site_defaults, request, ledger, served, point, ranges, constants)
+    estimate = _footprint(catalog, site_defaults, request, ledger, served, point, ranges, constants)
+    return estimate if complete else dataclasses.replace(estimate, ranges_complete=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,39 +364,41 @@ class OperatingRanges:
 
 
 def _operating_ranges(
-    served: Served, request: InferenceRequest, constants: ServingConstants, ledger: Ledger
-) -> tuple[OperatingPoint, OperatingRanges]:
+    served: Served, request: InferenceRequest, constants: ServingConstants, ledger: Ledger, input_spreads: bool = True
+) -> tuple[OperatingPoint, OperatingRanges, bool]:
     """The operating point at the central inputs, and ranges from the same point at each default's low and high
-    (their effects combined in quadrature) with the calibrated model's held-out error."""
+    (their effects combined in quadrature, unless ``input_spreads`` is false) with the calibrated model's
+    held-out error; and whether the ranges include every input's spread."""
     central, shape = served.scenario, served.shape
     point = operating_point(central, constants)
-    variants: list[tuple[OperatingPoint, OperatingPoint]] = []
-
-    def vary(**changes: object) -> OperatingPoint:
-        return operating_point(dataclasses.replace(central, **changes), constants)  # type: ignore[arg-type]
-
+    # Each defaulted input's low and high, as changes of the scenario.
+    spreads: list[tuple[dict[str, object], dict[str, object]]] = []
     if request.input_tokens_per_request is None:
         low, high = (shape.input_tokens.low, shape.input_tokens.high)
-        variants.append(
-            (vary(prompt_tokens=low + shape.retrieved_tokens), vary(prompt_tokens=high + shape.retrieved_tokens))
+        spreads.append(
+            ({"prompt_tokens": low + shape.retrieved_tokens}, {"prompt_tokens": high + shape.retrieved_tokens})
         )
     if request.output_tokens_per_request is None:
-        variants.append((vary(output_tokens=shape.output_tokens.low), vary(output_tokens=shape.output_tokens.high)))
+        spreads.append(({"output_tokens": shape.output_tokens.low}, {"output_tokens": shape.output_tokens.high}))
     if central.arrivals_per_second is None and request.batch_size is None:
         default = SHARED_SEQUENCES_PER_ACCELERATOR
         ledger.assume(default.name, default.range, default.unit, DEFAULT, default.source)
-        variants.append(
-            (
-                vary(shared_batch_per_accelerator=default.range.low),
-                vary(shared_batch_per_accelerator=default.range.high),
-            )
+        spreads.append(
+            ({"shared_batch_per_accelerator": default.range.low}, {"shared_batch_per_accelerator": default.range.high})
         )
     if served.kv_spread != (1.0, 1.0):
         kv = central.architecture.kv_bytes_per_token
-        low_kv, high_kv = (
-            dataclasses.replace(central.architecture, kv_bytes_per_token=kv * f) for f in served.kv_spread
+        spreads.append(
+            tuple(  # type: ignore[arg-type]
+                {"architecture": dataclasses.replace(central.architecture, kv_bytes_per_token=kv * f)}
+                for f in served.kv_spread
+            )
         )
-        variants.append((vary(architecture=low_kv), vary(architecture=high_kv)))
+
+    def vary(changes: dict[str, object]) -> OperatingPoint:
+        return operating_point(dataclasses.replace(central, **changes), constants)  # type: ignore[arg-type]
+
+    variants = [(vary(low), vary(high)) for low, high in spreads] if input_spreads else []
     fixed_ms = 1000 * constants.fixed_seconds(central.engine, central.layers, central.accelerators_per_replica)
     ledger.assume(
         "serving_model",
@@ -416,7 +423,7 @@ def _operating_ranges(
         decode_seconds_per_token=ranged(lambda p: p.decode_seconds_per_token),
         busy_joules_per_request=ranged(lambda p: p.busy_joules_per_request),
     )
-    return point, ranges
+    return point, ranges, input_spreads or not spreads
 
 
 def _spread(central: float, variants: list[tuple[float, float]], band: tuple[float, float]) -> Range:

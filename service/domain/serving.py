@@ -238,8 +238,9 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
         memory_batch_cap=memory_cap,
         step=at,
         prefill=prefill,
-        time_to_first_token_seconds=first_token(batch),
-        latency_seconds=latency(batch),
+        # first_token(batch) and latency(batch), from the step already made
+        time_to_first_token_seconds=at.seconds + prefill.seconds,
+        latency_seconds=batch * prefill.seconds + s.output_tokens * at.seconds,
         busy_seconds_per_request=busy,
         busy_joules_per_request=joules,
         busy_power_w=power,

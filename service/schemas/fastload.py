@@ -1,7 +1,9 @@
 """A fast path for ``Schema.load`` on valid payloads, compiled from the marshmallow schema itself.
 
-Loading a nested estimate payload with marshmallow costs 50-75 us (a dozen calls per field, error stores
-and hook look-ups per nested schema), as much as the estimate. ``compile_loader(schema)`` reads the schema
+Loading a nested estimate payload with marshmallow costs about as much as the estimate itself (a dozen calls
+per field, error stores and hook look-ups per nested schema; see the README's performance section), and the
+recommendations check every change they show against the request's bounds with a load.
+``compile_loader(schema)`` reads the schema
 once, the fields, their validators, load defaults and nested schemas, and builds plain closures that do
 the same conversions and checks on a valid payload. Anything it is not sure of sends the whole payload
 back to ``schema.load``:
@@ -9,6 +11,10 @@ back to ``schema.load``:
 * a payload that fails any check (wrong type, out of range, unknown key, a missing required field, a
   schema validator raising) is loaded again by marshmallow, which then raises the usual ``ValidationError``
   with its usual messages and field paths; the fast path never builds an error of its own;
+* only that fallback signal and marshmallow's ``ValidationError`` are caught: anything else is a bug and
+  surfaces as one;
+* hooks are read as marshmallow itself resolves them, from the ``__marshmallow_hook__`` declarations its
+  decorators put on the schema's methods (the ``MarshmallowHook`` protocol), never from private state;
 * a schema using a feature the compiler does not know (pre_load hooks, field validators declared with
   ``@validates``, ``partial``, ``unknown`` other than RAISE, field classes other than the ones below) is
   refused at compile time (``UnsupportedSchema``), so a schema change cannot silently change behaviour.
@@ -29,7 +35,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, missing, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 
 from .fields import StrictBoolean, StrictFloat, StrictInteger
@@ -62,7 +68,7 @@ class FastLoader:
     def load(self, payload: Any) -> Any:
         try:
             return self._load(payload)
-        except Exception:  # a check failed (or anything unexpected): marshmallow decides, and explains
+        except (_Fallback, ValidationError):  # a check failed: marshmallow decides, and explains
             pass
         # Outside the handler, so marshmallow's ValidationError does not carry the fallback as its context.
         return self.schema.load(payload)
@@ -81,11 +87,15 @@ def _compile_schema(schema: Schema) -> Callable[[Any], Any]:
         raise UnsupportedSchema(f"{name}: unknown={schema.unknown!r} (only RAISE)")
     if schema.partial not in (None, False):
         raise UnsupportedSchema(f"{name}: partial loading")
+    declared = _declared_hooks(type(schema))
     for tag in (PRE_LOAD, VALIDATES):
-        if schema._hooks[tag]:
+        if declared.get(tag):
             raise UnsupportedSchema(f"{name}: {tag} hooks")
-    validators = _hooks(schema, VALIDATES_SCHEMA)
-    processors = _hooks(schema, POST_LOAD)
+    validators = _bound_hooks(schema, declared.get(VALIDATES_SCHEMA, []), VALIDATES_SCHEMA)
+    processors = _bound_hooks(schema, declared.get(POST_LOAD, []), POST_LOAD)
+    unknown_tags = set(declared) - {PRE_LOAD, VALIDATES, VALIDATES_SCHEMA, POST_LOAD, "pre_dump", "post_dump"}
+    if unknown_tags:
+        raise UnsupportedSchema(f"{name}: hooks {sorted(unknown_tags)}")
 
     plan = []  # (data key, attribute, converter, default or missing, required)
     for attr_name, field in schema.load_fields.items():
@@ -120,9 +130,22 @@ def _compile_schema(schema: Schema) -> Callable[[Any], Any]:
     return load
 
 
-def _hooks(schema: Schema, tag: str) -> list[Callable]:
+def _declared_hooks(cls: type) -> dict[str, list[tuple[str, bool, dict[str, Any]]]]:
+    """Hooks as marshmallow's decorators declare them on the schema's methods (the ``MarshmallowHook``
+    protocol of ``marshmallow.decorators``: ``{tag: [(pass_collection, options), ...]}``), in the order of the
+    class's attributes, inherited ones included: tag -> [(method name, pass_collection, options)]."""
+    hooks: dict[str, list[tuple[str, bool, dict[str, Any]]]] = {}
+    for attr_name in dir(cls):
+        config = getattr(getattr(cls, attr_name, None), "__marshmallow_hook__", None)
+        for tag, entries in (config or {}).items():
+            for pass_collection, options in entries:
+                hooks.setdefault(tag, []).append((attr_name, pass_collection, options))
+    return hooks
+
+
+def _bound_hooks(schema: Schema, declared: list[tuple[str, bool, dict[str, Any]]], tag: str) -> list[Callable]:
     bound = []
-    for attr_name, pass_collection, options in schema._hooks[tag]:
+    for attr_name, pass_collection, options in declared:
         if pass_collection or options.get("pass_original"):
             raise UnsupportedSchema(f"{type(schema).__name__}.{attr_name}: pass_collection/pass_original {tag} hook")
         bound.append(getattr(schema, attr_name))
@@ -170,7 +193,10 @@ def _float(raw: Any) -> float:
         if _isfinite(raw):
             return raw
     elif kind is int:
-        value = float(raw)  # OverflowError for a huge int: marshmallow's "too large" error
+        try:
+            value = float(raw)
+        except OverflowError:  # a huge int: marshmallow's "too large" error
+            raise _Fallback from None
         if _isfinite(value):
             return value
     raise _Fallback

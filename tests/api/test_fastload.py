@@ -247,3 +247,26 @@ def test_a_refused_payload_is_not_kept_alive(where):
     del payload, marker
     gc.collect()
     assert watched() is None
+
+
+def test_a_bug_inside_the_fast_path_is_not_hidden_by_a_fallback():
+    # Only the fallback signal and marshmallow's ValidationError send a payload back; anything else surfaces.
+    class Broken(Exception):
+        pass
+
+    def explode(value):
+        raise Broken("a validator with a bug")
+
+    class S(Schema):
+        x = StrictFloat(validate=explode)
+
+    with pytest.raises(Broken):
+        compile_loader(S()).load({"x": 1.0})
+
+
+def test_an_integer_too_large_for_a_float_gets_marshmallows_error():
+    class S(Schema):
+        x = StrictFloat()
+
+    assert outcome(compile_loader(S()).load, {"x": 10**400}) == outcome(S().load, {"x": 10**400})
+    assert outcome(S().load, {"x": 10**400})[0] == "error"

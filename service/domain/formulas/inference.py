@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..defaults import INFERENCE_FLOPS_PER_PARAMETER_TOKEN
 
@@ -116,10 +116,14 @@ class StepTime:
     fixed_seconds: float
     #: (compute seconds, memory seconds) of each operator group: the weight matrices, then attention.
     parts: tuple[tuple[float, float], ...]
+    #: The step's duration: the fixed part, then each operator's longer side (set from the above).
+    seconds: float = field(init=False)
 
-    @property
-    def seconds(self) -> float:
-        return self.fixed_seconds + sum(max(compute, memory) for compute, memory in self.parts)
+    def __post_init__(self) -> None:
+        # Computed once: the serving model reads a step's duration several times per operating point.
+        object.__setattr__(
+            self, "seconds", self.fixed_seconds + sum(max(compute, memory) for compute, memory in self.parts)
+        )
 
     @property
     def compute_seconds(self) -> float:

@@ -70,12 +70,17 @@ def efficient_hardware(run: RecommendationRun) -> None:
                 old_count = run.baseline.accelerator_count
                 new_count = hw.get("count", old_count) or old_count
                 patch["duration_hours"] = run.request.duration_hours * ratio * old_count / new_count
-        result = run.try_estimate(code, acc.id, patch, check_bounds=False)
+        result = run.try_estimate(code, acc.id, patch, check_bounds=False, central=True)
         if result is None:
             continue
         ranked.append((result[1].footprint.emissions_kgco2e.value, acc.id, result[0], result[1], fit_text))
     ranked.sort(key=lambda t: (t[0], t[1]))
-    ranked = run.shown(code, ranked, subject=lambda t: t[1], patch=lambda t: t[2])
+    ranked = [
+        (value, acc_id, patch, run.completed(patch, estimate), fit_text)
+        for value, acc_id, patch, estimate, fit_text in run.shown(
+            code, ranked, subject=lambda t: t[1], patch=lambda t: t[2]
+        )
+    ]
     if not ranked:
         return
     _, acc_id, patch, estimate, fit_text = ranked[0]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..estimate import Estimate
-from ..footprint import relocated_emissions_kgco2e
+from ..footprint import relocated, relocated_emissions_kgco2e
 from .model import Alternative
+from .patch import prune_patch
 from .registry import recommendation
-from .run import CLOUD_ONLY, MAX_ALTERNATIVES, RecommendationRun, format_number
+from .run import CLOUD_ONLY, RecommendationRun, format_number
 from .sources import S_AWS, S_AZURE, S_DODGE, S_GCP
 
 
@@ -45,7 +45,8 @@ def greener_region(run: RecommendationRun) -> None:
     dc = run.request.datacenter
     here = (dc.provider, (dc.region or "").lower())
     # A move changes only the site: each region is ranked on the baseline's energy priced there (bit for bit
-    # what a re-estimate gives), and only the regions an answer shows are re-estimated in full.
+    # what a re-estimate gives, and the alternatives' figures are that footprint); only the region proposed is
+    # re-estimated in full.
     work = run.baseline.footprint
     by_emissions = sorted(
         (relocated_emissions_kgco2e(work, run.estimator.region_sites[(provider, rid)]), provider, rid)
@@ -57,27 +58,29 @@ def greener_region(run: RecommendationRun) -> None:
             and dc.wue_l_per_kwh is None
         )
     )
-    ranked: list[tuple[float, str, str, dict[str, Any], Estimate]] = []
-    for _, provider, rid in by_emissions:
-        if len(ranked) == 1 + MAX_ALTERNATIVES:
-            break
-        result = run.try_estimate(code, f"{provider}:{rid}", _move_to(provider, rid))
-        if result is not None:
-            ranked.append((result[1].footprint.emissions_kgco2e.value, provider, rid, *result))
-    if not ranked:
+    moves = [
+        (provider, rid, patch)
+        for _, provider, rid in by_emissions
+        if (patch := prune_patch(run.request, _move_to(provider, rid)))
+    ]
+    shown = run.shown(code, moves, subject=lambda t: f"{t[0]}:{t[1]}", patch=lambda t: t[2])
+    if not shown:
         return
-    ranked.sort(key=lambda t: (t[0], t[1], t[2]))
-    _, provider, rid, patch, estimate = ranked[0]
+    provider, rid, _ = shown[0]
+    result = run.try_estimate(code, f"{provider}:{rid}", shown[0][2], check_bounds=False)
+    if result is None:
+        return
+    patch, estimate = result
     region = run.catalog.regions[(provider, rid)]
     where = (
         f"{dc.provider}:{dc.region}"
         if dc.region
         else (f"country {dc.country}" if dc.country else "an unspecified location")
     )
-    alternatives = [
-        Alternative(f"{p}:{r}", ch, e.footprint.emissions_kgco2e, e.footprint.energy_kwh)
-        for _, p, r, ch, e in ranked[1 : 1 + MAX_ALTERNATIVES]
-    ]
+    alternatives = []
+    for p, r, change in shown[1:]:
+        there = relocated(work, run.estimator.region_sites[(p, r)])
+        alternatives.append(Alternative(f"{p}:{r}", change, there.emissions_kgco2e, there.energy_kwh))
     tradeoffs = [
         "Data residency and sovereignty: data and model move to another jurisdiction.",
         "Latency to users rises with distance (matters for interactive inference, not for batch jobs).",

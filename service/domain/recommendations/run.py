@@ -154,10 +154,11 @@ class RecommendationRun:
         return out
 
     def try_estimate(
-        self, code: str, subject: str, patch: dict[str, Any], *, check_bounds: bool = True
+        self, code: str, subject: str, patch: dict[str, Any], *, check_bounds: bool = True, central: bool = False
     ) -> tuple[dict[str, Any], Estimate] | None:
         """Apply ``patch``, estimate; None (with a note) when the changed workload cannot be estimated or, with
-        ``check_bounds``, the caller could not apply the change."""
+        ``check_bounds``, the caller could not apply the change. A ``central`` estimate is for ranking only
+        (:meth:`Estimator.central_estimate`): what an answer shows is estimated again with :meth:`completed`."""
         patch = prune_patch(self.request, patch)
         if not patch:
             return None
@@ -165,7 +166,7 @@ class RecommendationRun:
             return None
         changed = apply_patch(self.request, patch)
         try:
-            estimate = self.estimator.estimate(self.kind, changed)
+            estimate = (self.estimator.central_estimate if central else self.estimator.estimate)(self.kind, changed)
         except EstimationError as error:
             self.note(code, subject, error.message)
             return None
@@ -193,6 +194,12 @@ class RecommendationRun:
                 )
                 return None
         return patch, estimate
+
+    def completed(self, patch: dict[str, Any], estimate: Estimate) -> Estimate:
+        """The full estimate of a change :meth:`try_estimate` ranked (the same one when it was already full)."""
+        if estimate.ranges_complete:
+            return estimate
+        return self.estimator.estimate(self.kind, apply_patch(self.request, patch))
 
     def add(
         self,
