@@ -77,7 +77,7 @@ def efficient_hardware(run: RecommendationRun) -> None:
     ranked.sort(key=lambda t: (t[0], t[1]))
     ranked = [
         (value, acc_id, patch, run.completed(patch, estimate), fit_text)
-        for value, acc_id, patch, estimate, fit_text in run.shown(
+        for (value, acc_id, patch, estimate, fit_text), _ in run.shown(
             code, ranked, subject=lambda t: t[1], patch=lambda t: t[2]
         )
     ]

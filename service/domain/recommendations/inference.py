@@ -275,15 +275,16 @@ def _best_sized(
 ) -> tuple[dict[str, Any], Estimate] | None:
     """The change on today's accelerators per replica, and on the fewest that hold the changed model when the
     request fixed the count: whichever emits less (fewer accelerators hold less KV cache, so they can batch less)."""
-    tried = [run.try_estimate(code, subject, patch)]
+    tried = [run.try_estimate(code, subject, patch, central=True)]
     fewer = _serving_count_patch(run, model, precision)
     if fewer:
         merged = {**patch, "hardware": {**patch.get("hardware", {}), **fewer["hardware"]}}
-        tried.append(run.try_estimate(code, subject, merged))
+        tried.append(run.try_estimate(code, subject, merged, central=True))
     found = [t for t in tried if t is not None]
     if not found:
         return None
-    return min(found, key=lambda t: t[1].footprint.emissions_kgco2e.value)
+    change, estimate = min(found, key=lambda t: t[1].footprint.emissions_kgco2e.value)
+    return change, run.completed(change, estimate)
 
 
 def _serving_count_patch(run: RecommendationRun, model: ResolvedModel, precision: str) -> dict[str, Any]:

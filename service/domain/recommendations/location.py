@@ -6,7 +6,6 @@ from typing import Any
 
 from ..footprint import relocated, relocated_emissions_kgco2e
 from .model import Alternative
-from .patch import prune_patch
 from .registry import recommendation
 from .run import CLOUD_ONLY, RecommendationRun, format_number
 from .sources import S_AWS, S_AZURE, S_DODGE, S_GCP
@@ -58,12 +57,12 @@ def greener_region(run: RecommendationRun) -> None:
             and dc.wue_l_per_kwh is None
         )
     )
-    moves = [
-        (provider, rid, patch)
-        for _, provider, rid in by_emissions
-        if (patch := prune_patch(run.request, _move_to(provider, rid)))
+    shown = [
+        (provider, rid, change)
+        for (_, provider, rid), change in run.shown(
+            code, by_emissions, subject=lambda t: f"{t[1]}:{t[2]}", patch=lambda t: _move_to(t[1], t[2])
+        )
     ]
-    shown = run.shown(code, moves, subject=lambda t: f"{t[0]}:{t[1]}", patch=lambda t: t[2])
     if not shown:
         return
     provider, rid, _ = shown[0]

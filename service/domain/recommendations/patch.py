@@ -10,18 +10,31 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 from typing import Any
 
 
 def _default(obj: Any, name: str) -> Any:
-    for f in dataclasses.fields(obj):
-        if f.name == name:
-            if f.default is not dataclasses.MISSING:
-                return f.default
-            if f.default_factory is not dataclasses.MISSING:
-                return f.default_factory()
+    defaults = _defaults(type(obj))
+    if name not in defaults:
+        known = {f.name for f in dataclasses.fields(obj)}
+        if name in known:
             raise KeyError(f"{type(obj).__name__}.{name} has no default and cannot be removed")
-    raise KeyError(f"{type(obj).__name__} has no field {name}")
+        raise KeyError(f"{type(obj).__name__} has no field {name}")
+    return defaults[name]
+
+
+@functools.cache
+def _defaults(cls: type) -> dict[str, Any]:
+    """Each field's default, made once per request class (they are frozen dataclasses, so one instance of a
+    factory's default can be shared)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return out
 
 
 def apply_patch(obj: Any, patch: dict[str, Any]) -> Any:

@@ -139,18 +139,20 @@ class RecommendationRun:
         subject: Callable[[Candidate], str],
         patch: Callable[[Candidate], dict[str, Any]],
         limit: int = 1 + MAX_ALTERNATIVES,
-    ) -> list[Candidate]:
-        """The first ``limit`` ranked candidates the caller could apply; each refused one on the way is noted.
+    ) -> list[tuple[Candidate, dict[str, Any]]]:
+        """The first ``limit`` ranked candidates whose change (``patch``, pruned; an empty one is no change) the
+        caller could apply, with that change; each refused one on the way is noted.
 
         Generators that rank many candidates estimate them with ``check_bounds=False`` and check bounds only
         here, for the ones an answer shows: a bounds check is one schema load, dearer than an estimate.
         """
-        out: list[Candidate] = []
+        out: list[tuple[Candidate, dict[str, Any]]] = []
         for candidate in ranked:
             if len(out) == limit:
                 break
-            if self.applicable(code, subject(candidate), patch(candidate)):
-                out.append(candidate)
+            change = prune_patch(self.request, patch(candidate))
+            if change and self.applicable(code, subject(candidate), change):
+                out.append((candidate, change))
         return out
 
     def try_estimate(
