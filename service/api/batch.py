@@ -19,6 +19,7 @@ from ..domain import EstimationError
 from ..observability import record_estimate
 from ..schemas.batch import BatchRequestSchema
 from .body import json_object
+from .detail import summary_requested
 from .estimates import REQUEST_LOADERS
 from .problems import (
     OUT_OF_RANGE,
@@ -61,8 +62,9 @@ def _item_problem(item_id: str, body: dict) -> bytes:
     )
 
 
-def estimate_items(items: list[dict], estimator) -> tuple[list[bytes], Counter]:
-    """Encoded result objects for validated envelope items, and successful estimates by kind."""
+def estimate_items(items: list[dict], estimator, summary: bool = False) -> tuple[list[bytes], Counter]:
+    """Encoded result objects for validated envelope items, and successful estimates by kind (``summary``:
+    without their assumptions)."""
     parts: list[bytes] = []
     done: Counter = Counter()
     append = parts.append
@@ -71,7 +73,7 @@ def estimate_items(items: list[dict], estimator) -> tuple[list[bytes], Counter]:
         kind = item["kind"]
         try:
             estimate = estimator.estimate(kind, REQUEST_LOADERS[kind].load(item["workload"]))
-            encoded = _encode(estimate.as_dict(), finite_by_construction=True)
+            encoded = _encode(estimate.as_dict(summary), finite_by_construction=True)
         except ValidationError as err:
             append(_item_problem(item_id, validation_problem_body(err, _PREFIX)))
             continue
@@ -99,6 +101,7 @@ def estimate_items(items: list[dict], estimator) -> tuple[list[bytes], Counter]:
 
 @bp.post("/v1/estimates/batch")
 def batch():
+    summary = summary_requested()
     body = json_object(request)
     limit = services().settings.max_batch_items
     items = body.get("items")
@@ -109,7 +112,7 @@ def batch():
         envelope = _ENVELOPE.load(body)
     except ValidationError as err:
         return validation_problem(err)
-    parts, done = estimate_items(envelope["items"], services().estimator)
+    parts, done = estimate_items(envelope["items"], services().estimator, summary)
     for kind, count in done.items():
         record_estimate(kind, count)
     return Response(b'{"items":[' + b",".join(parts) + b"]}", status=200, mimetype="application/json")

@@ -8,6 +8,7 @@ from ..observability import record_estimate
 from ..schemas.fastload import compile_loader
 from ..schemas.requests import FineTuningRequestSchema, InferenceRequestSchema, TrainingRequestSchema
 from .body import json_object
+from .detail import summary_requested
 from .responses import json_response
 from .services import services
 
@@ -24,24 +25,30 @@ REQUEST_SCHEMAS = {
 REQUEST_LOADERS = {kind: compile_loader(schema) for kind, schema in REQUEST_SCHEMAS.items()}
 
 
-def estimate_payload(kind: str, payload: dict) -> dict:
-    """Validate one workload of ``kind`` and return the estimate body (raises ValidationError/EstimationError)."""
+def estimate_payload(kind: str, payload: dict, summary: bool = False) -> dict:
+    """Validate one workload of ``kind`` and return the estimate body (raises ValidationError/EstimationError);
+    ``summary``: without its assumptions."""
     workload = REQUEST_LOADERS[kind].load(payload)
     estimate = services().estimator.estimate(kind, workload)
     record_estimate(kind)
-    return estimate.as_dict()
+    return estimate.as_dict(summary)
+
+
+def _answer(kind: str):
+    summary = summary_requested()
+    return json_response(estimate_payload(kind, json_object(request), summary), finite_by_construction=True)
 
 
 @bp.post("/v1/estimates/training")
 def training():
-    return json_response(estimate_payload("training", json_object(request)), finite_by_construction=True)
+    return _answer("training")
 
 
 @bp.post("/v1/estimates/fine-tuning")
 def fine_tuning():
-    return json_response(estimate_payload("fine-tuning", json_object(request)), finite_by_construction=True)
+    return _answer("fine-tuning")
 
 
 @bp.post("/v1/estimates/inference")
 def inference():
-    return json_response(estimate_payload("inference", json_object(request)), finite_by_construction=True)
+    return _answer("inference")

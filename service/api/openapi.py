@@ -25,6 +25,7 @@ from ..schemas.catalog import (
     RegionListSchema,
     RegionQuerySchema,
 )
+from ..schemas.detail import DetailQuerySchema
 from ..schemas.recommendations import (
     WORKLOAD_SCHEMAS,
     CompareRequestSchema,
@@ -89,6 +90,7 @@ def _estimate_operation(
             "summary": summary,
             "description": description,
             "security": API_SECURITY,
+            "parameters": [{"in": "query", "schema": DetailQuerySchema}],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": request_schema, "examples": examples}},

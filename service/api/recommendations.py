@@ -13,6 +13,7 @@ from ..domain.recommendations import Recommender, ScenarioOutcome, compare
 from ..domain.recommendations.patch import merge_patch
 from ..schemas.recommendations import CompareRequestSchema, RecommendationRequestSchema, load_workload
 from .body import json_object
+from .detail import summary_requested
 from .estimates import REQUEST_LOADERS
 from .problems import estimation_problem_body, flatten_messages, validation_problem_body
 from .responses import json_response
@@ -59,6 +60,7 @@ def _change_refuser(kind: str, workload_payload: dict[str, Any]) -> Callable[[di
 
 @bp.post("/v1/recommendations")
 def recommendations():
+    summary = summary_requested()
     payload = json_object(request)
     data = _RECOMMENDATION_SCHEMA.load(payload)
     kind, workload = data["kind"], data["workload"]
@@ -74,11 +76,12 @@ def recommendations():
         baseline=baseline,
         refuse_change=_change_refuser(kind, payload["workload"]),
     )
-    return json_response(result.as_dict())
+    return json_response(result.as_dict(summary))
 
 
 @bp.post("/v1/compare")
 def compare_scenarios():
+    summary = summary_requested()
     data = _COMPARE_SCHEMA.load(json_object(request))
     kind = data["kind"]
     estimator = _estimator()
@@ -92,4 +95,4 @@ def compare_scenarios():
             outcomes.append(ScenarioOutcome(scenario["name"], problem=validation_problem_body(error)))
         except EstimationError as error:
             outcomes.append(ScenarioOutcome(scenario["name"], problem=estimation_problem_body(error, "workload")))
-    return json_response(compare(kind, outcomes))
+    return json_response(compare(kind, outcomes, summary))

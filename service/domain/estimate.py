@@ -160,7 +160,8 @@ class Estimate:
     #: False when the ranges leave out some inputs' spreads (a central estimate, for ranking candidates).
     ranges_complete: bool = True
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, summary: bool = False) -> dict[str, Any]:
+        """The answer's JSON shape; ``summary`` leaves out the assumptions (figures, warnings and versions stay)."""
         f = self.footprint
         body: dict[str, Any] = {
             "kind": self.kind,
@@ -184,7 +185,7 @@ class Estimate:
                 "accelerator_hours": self.accelerator_hours.as_dict(),
                 "duration_hours": _opt(self.duration_hours),
             },
-            "assumptions": self.ledger.assumption_dicts(),
+            **({} if summary else {"assumptions": self.ledger.assumption_dicts()}),
             "warnings": [w.as_dict() for w in self.ledger.warnings],
             "versions": {"methodology": METHODOLOGY_VERSION, "data": self.data_version},
         }

@@ -299,7 +299,9 @@ class RecommendationSchema(Schema):
         },
     )
     tradeoffs = fields.List(fields.String(), required=True)
-    sources = fields.List(fields.String(), required=True)
+    sources = fields.List(
+        fields.String(), metadata={"description": "Always present, except in the compact form (?detail=summary)."}
+    )
     alternatives = fields.List(fields.Nested(AlternativeSchema), required=True)
     comparison = fields.Nested(RagBreakEvenSchema, metadata={"description": "retrieval_instead_of_fine_tuning only."})
 

@@ -84,7 +84,13 @@ class EstimateSchema(Schema):
         allow_none=True,
     )
     compute = fields.Nested(ComputeSchema, required=True)
-    assumptions = fields.List(fields.Nested(AssumptionSchema), required=True)
+    assumptions = fields.List(
+        fields.Nested(AssumptionSchema),
+        metadata={
+            "description": "Every input, default and derived figure the estimate used, with its source. Always "
+            "present, except in the compact form (?detail=summary)."
+        },
+    )
     warnings = fields.List(fields.Nested(WarningSchema), required=True)
     versions = fields.Nested(VersionsSchema, required=True)
 

@@ -48,6 +48,14 @@ def test_estimates_are_the_service_answer_untouched(client, server, kind):
     assert emissions.value == answer["emissions_kgco2e"]["value"]
 
 
+@pytest.mark.parametrize("kind", list(WORKLOADS))
+def test_a_summary_is_the_service_compact_answer(client, server, kind):
+    answer = client.estimate(kind, WORKLOADS[kind], detail="summary")
+    assert answer == direct(server, f"/v1/estimates/{kind}?detail=summary", WORKLOADS[kind])
+    full = client.estimate(kind, WORKLOADS[kind])
+    assert "assumptions" not in answer and answer == {k: v for k, v in full.items() if k != "assumptions"}
+
+
 def test_headline_figures_of_an_inference_answer(client):
     answer = client.estimate_inference(INFERENCE)
     paths = [fv.figure.path for fv in headline(answer)]

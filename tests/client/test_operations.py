@@ -35,6 +35,7 @@ SAMPLE_CALLS = {
     "ready": lambda c: c.ready(),
     "metrics": lambda c: c.metrics(),
     "openapi": lambda c: c.openapi(),
+    "openapi_json": lambda c: c.openapi_json(),
 }
 
 

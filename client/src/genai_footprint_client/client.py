@@ -57,6 +57,7 @@ OPERATIONS: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
         ("get", "/readyz"): "ready",
         ("get", "/metrics"): "metrics",
         ("get", "/openapi.yaml"): "openapi",
+        ("get", "/openapi.json"): "openapi_json",
     }
 )
 
@@ -223,6 +224,10 @@ class FootprintClient:
     def openapi(self) -> str:
         """GET /openapi.yaml: the OpenAPI document as YAML text."""
         return self._send("GET", "/openapi.yaml", accept="application/yaml").text
+
+    def openapi_json(self) -> dict[str, Any]:
+        """GET /openapi.json: the same document, parsed."""
+        return _object(self.get("/openapi.json"))
 
     # Any path, for operations newer than this client.
 

@@ -40,15 +40,16 @@ def delta(first: Estimate, other: Estimate) -> dict[str, dict[str, float | None]
     return out
 
 
-def compare(kind: str, outcomes: list[ScenarioOutcome]) -> dict[str, Any]:
-    """The compare body: scenarios in order, each with ``delta`` vs the first (null when either failed)."""
+def compare(kind: str, outcomes: list[ScenarioOutcome], summary: bool = False) -> dict[str, Any]:
+    """The compare body: scenarios in order, each with ``delta`` vs the first (null when either failed);
+    ``summary`` leaves out the estimates' assumptions."""
     first = outcomes[0].estimate if outcomes else None
     scenarios = []
     for outcome in outcomes:
         scenarios.append(
             {
                 "name": outcome.name,
-                "estimate": None if outcome.estimate is None else outcome.estimate.as_dict(),
+                "estimate": None if outcome.estimate is None else outcome.estimate.as_dict(summary),
                 "error": outcome.problem,
                 "delta": None if first is None or outcome.estimate is None else delta(first, outcome.estimate),
             }

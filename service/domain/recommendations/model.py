@@ -112,18 +112,19 @@ class Recommendation:
     alternatives: list[Alternative] = field(default_factory=list)
     comparison: dict[str, Any] | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, summary: bool = False) -> dict[str, Any]:
+        """The JSON shape; ``summary`` leaves out the sources and the estimate's assumptions."""
         body: dict[str, Any] = {
             "code": self.code,
             "variant": self.variant,
             "title": self.title,
             "rationale": self.rationale,
             "change": self.change,
-            "estimate": self.estimate.as_dict(),
+            "estimate": self.estimate.as_dict(summary),
             "savings": self.savings.as_dict(),
             "evidence": self.evidence,
             "tradeoffs": list(self.tradeoffs),
-            "sources": list(self.sources),
+            **({} if summary else {"sources": list(self.sources)}),
             "alternatives": [a.as_dict() for a in self.alternatives],
         }
         if self.comparison is not None:
@@ -149,9 +150,10 @@ class RecommendationResult:
     recommendations: list[Recommendation]
     notes: list[Note]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, summary: bool = False) -> dict[str, Any]:
+        """The JSON shape; ``summary`` leaves out assumptions and sources throughout."""
         return {
-            "baseline": self.baseline.as_dict(),
-            "recommendations": [r.as_dict() for r in self.recommendations],
+            "baseline": self.baseline.as_dict(summary),
+            "recommendations": [r.as_dict(summary) for r in self.recommendations],
             "notes": [n.as_dict() for n in self.notes],
         }
