@@ -191,8 +191,13 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
         batched=s.engine != EAGER,
     )
 
+    steps: dict[float, StepTime] = {}  # latency and first-token checks at one batch share its step
+
     def step(batch: float) -> StepTime:
-        return decode_step(
+        known = steps.get(batch)
+        if known is not None:
+            return known
+        made = steps[batch] = decode_step(
             s.architecture,
             batch,
             mean_context,
@@ -203,6 +208,7 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
             c.fixed_seconds(s.engine, s.layers, accelerators, batch, exchange),
             c.moe_slowdown if s.architecture.is_moe else 1.0,
         )
+        return made
 
     def latency(batch: float) -> float:
         return batch * prefill.seconds + s.output_tokens * step(batch).seconds
