@@ -8,7 +8,10 @@ Three layers per kind, each over every example workload of that kind (service/ap
   API uses (service/schemas/fastload.py);
 * the trivial baseline: a 10-field marshmallow schema load (bench/trivial_app.py), same process.
 
-Also the 1,000-item mixed batch through ``service.api.batch.estimate_items`` (envelope already validated).
+Also the 1,000-item mixed batch through ``service.api.batch.estimate_items`` (envelope already validated), and
+recommendations against estimates of the same workload: each documented workload posted to
+``/v1/recommendations`` (full and ``?detail=summary``) and to its estimate endpoint through the Flask test
+client, so both pay the same request handling, validation and JSON encoding in one process.
 Prints one JSON object on stdout. ``--profile KIND`` prints a cProfile of estimate_payload instead.
 """
 
@@ -26,7 +29,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import trivial_app
-from workloads import batch_items
+from workloads import batch_items, recommendation_bodies
 
 from service import create_app
 from service.api.estimates import REQUEST_LOADERS, REQUEST_SCHEMAS, estimate_payload
@@ -36,10 +39,10 @@ from service.api.services import services_of
 KINDS = {"training": TRAINING_EXAMPLES, "fine-tuning": FINE_TUNING_EXAMPLES, "inference": INFERENCE_EXAMPLES}
 
 
-def rate(fn, args_list, min_seconds: float) -> float:
-    """Calls per second of ``fn(*args)`` cycling over ``args_list``, best of 3 runs of >= min_seconds/3."""
+def rate(fn, args_list, min_seconds: float, **kwargs) -> float:
+    """Calls per second of ``fn(*args, **kwargs)`` cycling over ``args_list``, best of 3 runs of >= min_seconds/3."""
     for args in args_list:  # warm up
-        fn(*args)
+        fn(*args, **kwargs)
     best = 0.0
     for _ in range(3):
         n = 0
@@ -47,7 +50,7 @@ def rate(fn, args_list, min_seconds: float) -> float:
         deadline = start + min_seconds / 3
         while True:
             for args in args_list:
-                fn(*args)
+                fn(*args, **kwargs)
             n += len(args_list)
             now = time.perf_counter()
             if now >= deadline:
@@ -90,8 +93,30 @@ def main() -> None:
         items = _ENVELOPE.load({"items": batch_items(1000)})["items"]
         per_s = rate(lambda: estimate_items(items, estimator), [()], max(args.seconds, 3.0))
         result["batch_estimate_items_items_per_s"] = per_s * len(items)
+        result["recommendations"] = recommendations(app, args.seconds / 3)
     json.dump(result, sys.stdout, indent=2)
     print()
+
+
+def recommendations(app, seconds: float) -> dict:
+    """Per documented workload: estimates/s and recommendations/s (full and summary) through the test client,
+    and how many estimates one recommendation costs."""
+    client = app.test_client()
+    out = {}
+    for name, body in recommendation_bodies().items():
+        estimate_path = f"/v1/estimates/{body['kind']}"
+        for path, payload in ((estimate_path, body["workload"]), ("/v1/recommendations", body)):
+            response = client.post(path, json=payload)
+            if response.status_code != 200:
+                raise SystemExit(f"{name}: {path} answered {response.status_code}: {response.get_data(as_text=True)}")
+        row = {
+            "estimate_per_s": rate(client.post, [(estimate_path,)], seconds, json=body["workload"]),
+            "recommendations_per_s": rate(client.post, [("/v1/recommendations",)], seconds, json=body),
+            "summary_per_s": rate(client.post, [("/v1/recommendations?detail=summary",)], seconds, json=body),
+        }
+        row["estimates_per_recommendation"] = row["estimate_per_s"] / row["recommendations_per_s"]
+        out[name] = row
+    return out
 
 
 def profile(kind: str, estimator) -> None:

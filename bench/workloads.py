@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from itertools import cycle, islice
 
-from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES
+from service.api.examples import (
+    FINE_TUNING_EXAMPLES,
+    INFERENCE_EXAMPLES,
+    RECOMMENDATION_EXAMPLES,
+    TRAINING_EXAMPLES,
+)
 
 EXAMPLES = {"training": TRAINING_EXAMPLES, "fine-tuning": FINE_TUNING_EXAMPLES, "inference": INFERENCE_EXAMPLES}
 PATHS = {kind: f"/v1/estimates/{kind}" for kind in EXAMPLES}
@@ -31,3 +36,13 @@ def batch_items(n: int = 1000) -> list[dict]:
 
 def batch_body(n: int = 1000) -> str:
     return json.dumps({"items": batch_items(n)}, separators=(",", ":"))
+
+
+def recommendation_bodies() -> dict[str, dict]:
+    """POST /v1/recommendations bodies: the documented recommendation examples, then every documented estimate
+    example as the workload (the same set tests/api/test_recommendations_golden.py pins)."""
+    out = {f"recommendations/{name}": ex["value"] for name, ex in RECOMMENDATION_EXAMPLES.items()}
+    for kind, examples in EXAMPLES.items():
+        for name, ex in examples.items():
+            out[f"{kind}/{name}"] = {"kind": kind, "workload": ex["value"]}
+    return out
