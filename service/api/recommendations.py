@@ -76,7 +76,7 @@ def recommendations():
         baseline=baseline,
         refuse_change=_change_refuser(kind, payload["workload"]),
     )
-    return json_response(result.as_dict(summary))
+    return json_response(result.as_dict(summary), finite_by_construction=True)
 
 
 @bp.post("/v1/compare")

@@ -8,7 +8,7 @@ from typing import Any
 from ..defaults import ACCELERATORS_PER_SERVER
 from ..estimate import Estimate
 from ..inputs import HardwareSpec
-from ..ranges import Range
+from ..ranges import Range, finite
 
 #: Every saving this service reports is computed by its own estimation engine.
 ENGINE = "engine"
@@ -63,12 +63,29 @@ class RagComparison:
     hardware: HardwareSpec | None = None
 
 
+def finite_json(value: Any) -> None:
+    """Check every float in a small JSON value (a change, a comparison): ``NonFiniteFigureError`` if one is not
+    finite. With the estimates and ranges checked where they are made, a recommendations answer is finite by
+    construction and is encoded without a second pass."""
+    if type(value) is float:
+        finite(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            finite_json(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            finite_json(item)
+
+
 @dataclass(frozen=True, slots=True)
 class Savings:
     emissions_kgco2e: Range
     energy_kwh: Range
     water_l: Range
     emissions_percent: float
+
+    def __post_init__(self) -> None:
+        finite(self.emissions_percent)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +104,9 @@ class Alternative:
     change: dict[str, Any]
     emissions_kgco2e: Range
     energy_kwh: Range
+
+    def __post_init__(self) -> None:
+        finite_json(self.change)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +131,10 @@ class Recommendation:
     evidence: str = ENGINE
     alternatives: list[Alternative] = field(default_factory=list)
     comparison: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        finite_json(self.change)
+        finite_json(self.comparison)
 
     def as_dict(self, summary: bool = False) -> dict[str, Any]:
         """The JSON shape; ``summary`` leaves out the sources and the estimate's assumptions."""
