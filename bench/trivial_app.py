@@ -4,7 +4,7 @@ Served by the same gunicorn config as the service (``--config python:service.gun
 "estimate throughput / trivial throughput" isolates what the service does beyond parse + validate + answer:
 ``gunicorn --config python:service.gunicorn_conf --pythonpath bench 'trivial_app:create_app()'``.
 
-``create_app(stack=True)`` is a diagnostic, not the issue's baseline: the same endpoint behind the service's
+``create_app(stack=True)`` is a diagnostic, not the benchmark's baseline: the same endpoint behind the service's
 own serving layer (security headers, request id, metrics, JSON access line; ``FOOTPRINT_*`` settings as the
 service reads them). The estimate endpoints' ratio against it is the cost of estimating alone; the gap
 between the two baselines is the cost of those serving features (``bench/run.py --baseline stack``).

@@ -1,4 +1,4 @@
-# Benchmarks (issue 5): in-process estimates/s, HTTP throughput and latency with wrk against a trivial Flask
+# Benchmarks: in-process estimates/s and recommendations against estimates, HTTP throughput and latency with wrk against a trivial Flask
 # endpoint served by the same gunicorn config, 1,000-item batch, 60 s soak, cold start and worker memory.
 # Writes bench/results/latest.json and the README performance section (between the bench markers).
 # wrk comes from the Debian package; bench/run.py installs it with apt-get when it is missing.

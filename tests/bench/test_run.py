@@ -73,7 +73,19 @@ def results_with(http_runs: list[dict]) -> dict:
         "batch": {"items_per_s": 12_000.0},
         "cold_start": {"median_s": 0.3},
         "soak": {"non_2xx_3xx": 0, "socket_errors": 0, "max_rss_growth": 0.05},
+        "inprocess": {
+            "recommendations": {
+                "a": {"estimates_per_recommendation": 6.0},
+                "b": {"estimates_per_recommendation": 12.5},
+            }
+        },
     }
+
+
+def test_the_recommendation_target_takes_the_worst_workload():
+    plain = [http_run(endpoint, 16, 1, 8000.0) for endpoint in ("trivial", "training")]
+    target = run.summarize(results_with(plain))["targets"]["recommendation_cost_in_estimates"]
+    assert target["measured"] == 12.5 and target["op"] == "<=" and target["target"] == 10.0 and not target["met"]
 
 
 def test_ceiling_rows_are_reported_but_are_not_the_service():

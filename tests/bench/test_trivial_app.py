@@ -1,6 +1,6 @@
 """The benchmark's baselines (bench/trivial_app.py): the figures in the README are only as good as these.
 
-The bare app is the issue's baseline: a Flask endpoint validating a 10-field marshmallow schema, nothing
+The bare app is the benchmark's baseline: a Flask endpoint validating a 10-field marshmallow schema, nothing
 more. The ``stack`` app is the diagnostic one: the same endpoint behind the service's serving layer, so it
 must answer with exactly the headers the service adds to its own answers.
 """

@@ -1,9 +1,9 @@
-"""Published measurements through the HTTP API (issue 3).
+"""Published measurements through the HTTP API.
 
 Cases and their sources: ``published-cases.json`` beside this file. Each case becomes a request built only
 from the inputs its source gives (``service/validation/cases.py`` documents every mapping and its energy
 scope). Convention cases must reproduce the published figures within 2%; predictive and inference cases
-are judged in aggregate against the issue's targets, and ``docs/validation.md`` must match a fresh run.
+are judged in aggregate against the project's accuracy targets, and ``docs/validation.md`` must match a fresh run.
 """
 
 from __future__ import annotations

@@ -202,9 +202,9 @@ def concurrency(arrivals_per_second: float, latency_at: Callable[[float], float]
 
     Latency grows with C, so the gap rate x latency(C) - C is positive at 0 and changes sign once below the cap.
     The answer is that of ``BISECTION_STEPS`` halvings of [0, cap]. A bracket found first (below 1 the gap is a
-    straight line; above, the Illinois variant of regula falsi, Dowell & Jarratt 1971, BIT 11, takes about ten
-    latency evaluations) decides the sign at the midpoints well outside it, so only the few halvings near the
-    root evaluate the latency: the same answer, to the bit, for a fraction of the work."""
+    straight line; above, the Anderson-Bjorck variant of regula falsi, Anderson & Bjorck 1973, BIT 13, takes
+    about ten latency evaluations) decides the sign at the midpoints well outside it, so only the few halvings
+    near the root evaluate the latency: the same answer, to the bit, for a fraction of the work."""
     if arrivals_per_second <= 0.0:
         return 0.0
     at_one = latency_at(1.0)
@@ -219,7 +219,7 @@ def concurrency(arrivals_per_second: float, latency_at: Callable[[float], float]
         root = arrivals_per_second * at_one
         positive_below, not_positive_above = math.nextafter(root, 0.0), root
     else:
-        low, high = _illinois_bracket(gap, 1.0, cap)
+        low, high = _regula_falsi_bracket(gap, 1.0, cap)
         # Rounding makes the gap's sign noisy within a few ulps of the root: evaluate there as bisection does.
         margin = BRACKET_MARGIN * high
         positive_below, not_positive_above = low - margin, high + margin
@@ -241,15 +241,15 @@ def concurrency(arrivals_per_second: float, latency_at: Callable[[float], float]
 
 #: Halvings of [0, cap] that define the concurrency (a bracket of cap / 2**50).
 BISECTION_STEPS = 50
-#: Relative width at which the Illinois bracket stops, and the most steps it takes.
+#: Relative width at which the regula falsi bracket stops, and the most steps it takes.
 BRACKET_TOLERANCE = 1e-14
 BRACKET_MAX_STEPS = 40
-#: Relative distance from the bracket beyond which a midpoint's sign is taken from it (a thousand times the
-#: rounding of one latency evaluation).
-BRACKET_MARGIN = 1e-12
+#: Relative distance from the bracket beyond which a midpoint's sign is taken from it (a hundred times the
+#: rounding of one latency evaluation; tests/domain/test_serving.py checks the answer against plain bisection).
+BRACKET_MARGIN = 1e-13
 
 
-def _illinois_bracket(gap: Callable[[float], float], low: float, high: float) -> tuple[float, float]:
+def _regula_falsi_bracket(gap: Callable[[float], float], low: float, high: float) -> tuple[float, float]:
     """(low, high) with gap(low) > 0 >= gap(high), narrowed to ``BRACKET_TOLERANCE`` relative to ``high``."""
     gap_low, gap_high = gap(low), gap(high)
     moved = 0  # which end the last step moved: -1 low, +1 high
@@ -267,14 +267,17 @@ def _illinois_bracket(gap: Callable[[float], float], low: float, high: float) ->
             middle = (low + high) / 2.0
         value = gap(middle)
         if value > 0.0:
-            low, gap_low = middle, value
             if moved == -1:
-                gap_high /= 2.0  # the high end stayed twice: weight it down (the Illinois step)
+                # The high end stays a second time: weight it down (Anderson & Bjorck 1973).
+                m = 1.0 - value / gap_low
+                gap_high *= m if m > 0.0 else 0.5
+            low, gap_low = middle, value
             moved = -1
         else:
-            high, gap_high = middle, value
             if moved == 1:
-                gap_low /= 2.0
+                m = 1.0 - value / gap_high if gap_high != 0.0 else 0.5
+                gap_low *= m if m > 0.0 else 0.5
+            high, gap_high = middle, value
             moved = 1
     return low, high
 
