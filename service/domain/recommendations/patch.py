@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 from typing import Any
 
 
 def _default(obj: Any, name: str) -> Any:
-    defaults = _defaults(type(obj))
+    cls = type(obj)
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = _DEFAULTS[cls] = _defaults(cls)
     if name not in defaults:
         known = {f.name for f in dataclasses.fields(obj)}
         if name in known:
@@ -24,10 +26,12 @@ def _default(obj: Any, name: str) -> Any:
     return defaults[name]
 
 
-@functools.cache
+#: Each request class's field defaults, made once (they are frozen dataclasses, so one instance of a factory's
+#: default can be shared).
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
 def _defaults(cls: type) -> dict[str, Any]:
-    """Each field's default, made once per request class (they are frozen dataclasses, so one instance of a
-    factory's default can be shared)."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.default is not dataclasses.MISSING:
