@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ..observability import record_estimate
-from ..schemas.fastload import compile_loader
-from ..schemas.requests import FineTuningRequestSchema, InferenceRequestSchema, TrainingRequestSchema
+from ..schemas.recommendations import WORKLOAD_LOADERS, WORKLOAD_SCHEMAS
 from .body import json_object
 from .detail import summary_requested
 from .responses import json_response
@@ -14,15 +13,11 @@ from .services import services
 
 bp = Blueprint("estimates", __name__)
 
-#: One schema instance per kind, reused: marshmallow schemas hold no per-request state on load.
-REQUEST_SCHEMAS = {
-    "training": TrainingRequestSchema(),
-    "fine-tuning": FineTuningRequestSchema(),
-    "inference": InferenceRequestSchema(),
-}
-#: The same schemas compiled for valid payloads (service/schemas/fastload.py): the result of
-#: ``schema.load``, and marshmallow's own errors for anything invalid, in a fifth of the time.
-REQUEST_LOADERS = {kind: compile_loader(schema) for kind, schema in REQUEST_SCHEMAS.items()}
+#: One schema instance per kind, reused (marshmallow schemas hold no per-request state on load), and the same
+#: schemas compiled for valid payloads (service/schemas/fastload.py): the result of ``schema.load``, and
+#: marshmallow's own errors for anything invalid. Shared with the recommendation and compare endpoints.
+REQUEST_SCHEMAS = WORKLOAD_SCHEMAS
+REQUEST_LOADERS = WORKLOAD_LOADERS
 
 
 def estimate_payload(kind: str, payload: dict, summary: bool = False) -> dict:

@@ -23,6 +23,7 @@ from ..domain.recommendations import (
     Constraints,
     RagComparison,
 )
+from .fastload import compile_loader
 from .fields import StrictBoolean, StrictFloat, choice, non_negative, positive
 from .requests import (
     MAX_PARAMETERS_BILLION,
@@ -56,10 +57,15 @@ WORKLOAD_SCHEMAS = {
 }
 
 
+#: The same schemas compiled for valid payloads (fastload.py): ``schema.load``'s result, and marshmallow's own
+#: errors for anything invalid. The estimate endpoints use them too.
+WORKLOAD_LOADERS = {kind: compile_loader(schema) for kind, schema in WORKLOAD_SCHEMAS.items()}
+
+
 def load_workload(kind: str, payload: Any):
     """Validate ``payload`` as a workload of ``kind``; errors are nested under ``workload``."""
     try:
-        return WORKLOAD_SCHEMAS[kind].load(payload)
+        return WORKLOAD_LOADERS[kind].load(payload)
     except ValidationError as error:
         raise ValidationError({"workload": error.messages}) from error
 
