@@ -24,6 +24,7 @@ from .formulas.inference import (
     StepTime,
     concurrency,
     decode_step,
+    decode_step_seconds,
     power_fraction,
     prefill_step,
     replicas_for,
@@ -191,13 +192,8 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
         batched=s.engine != EAGER,
     )
 
-    steps: dict[float, StepTime] = {}  # latency and first-token checks at one batch share its step
-
     def step(batch: float) -> StepTime:
-        known = steps.get(batch)
-        if known is not None:
-            return known
-        made = steps[batch] = decode_step(
+        return decode_step(
             s.architecture,
             batch,
             mean_context,
@@ -208,13 +204,31 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
             c.fixed_seconds(s.engine, s.layers, accelerators, batch, exchange),
             c.moe_slowdown if s.architecture.is_moe else 1.0,
         )
-        return made
+
+    flops_per_second = peak * c.compute_efficiency
+    bytes_per_second = bandwidth * c.bandwidth_efficiency
+    slowdown = c.moe_slowdown if s.architecture.is_moe else 1.0
+    seconds: dict[float, float] = {}  # a step's duration by batch: the latency and first-token checks share it
+
+    def step_seconds(batch: float) -> float:
+        known = seconds.get(batch)
+        if known is None:
+            known = seconds[batch] = decode_step_seconds(
+                s.architecture,
+                batch,
+                mean_context,
+                flops_per_second,
+                bytes_per_second,
+                c.fixed_seconds(s.engine, s.layers, accelerators, batch, exchange),
+                slowdown,
+            )
+        return known
 
     def latency(batch: float) -> float:
-        return batch * prefill.seconds + s.output_tokens * step(batch).seconds
+        return batch * prefill.seconds + s.output_tokens * step_seconds(batch)
 
     def first_token(batch: float) -> float:
-        return step(batch).seconds + prefill.seconds
+        return step_seconds(batch) + prefill.seconds
 
     memory_cap = max(
         1.0, memory_batch_cap(s.architecture, accelerators, s.memory_gb, s.prompt_tokens + s.output_tokens)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import difflib
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..reference import Catalog
 from ..reference.records import FacilityFigure
-from .assumptions import DEFAULT, INPUT, Ledger
+from .assumptions import DEFAULT, INPUT, Assumption, Ledger, Warning
 from .defaults import INDUSTRY_PUE, INDUSTRY_WUE_L_PER_KWH, INDUSTRY_WUE_SOURCE
 from .errors import UnknownReferenceError
 from .inputs import DatacenterSpec
@@ -25,6 +25,16 @@ class SiteDefaults:
     provider_pue: Mapping[str, tuple[Range, str]]
     provider_wue: Mapping[str, tuple[Range, str]]
     any_wue: Range
+    #: Sites already resolved, by datacenter description, with the assumptions and warnings they recorded:
+    #: ``resolve_site`` is a pure function of the description, which repeats across a batch and across a
+    #: recommendation's candidates. Bounded by ``MAX_REMEMBERED_SITES``.
+    resolved: dict[DatacenterSpec, tuple[Site, tuple[Assumption, ...], tuple[Warning, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+#: Distinct datacenter descriptions remembered (each a few hundred bytes); beyond it sites are resolved anew.
+MAX_REMEMBERED_SITES = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +107,23 @@ def _fleet_default(
 
 
 def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec, ledger: Ledger) -> Site:
-    """Turn a datacenter description into the factors an estimate needs, recording each choice."""
+    """Turn a datacenter description into the factors an estimate needs, recording each choice (resolved once per
+    description, then replayed)."""
+    known = defaults.resolved.get(spec)
+    if known is None:
+        record = Ledger()
+        site = _resolve_site(catalog, defaults, spec, record)
+        known = (site, tuple(record.assumptions), tuple(record.warnings))
+        if len(defaults.resolved) < MAX_REMEMBERED_SITES:
+            defaults.resolved[spec] = known
+    site, assumptions, warnings = known
+    ledger.assumptions.extend(assumptions)
+    for warning in warnings:
+        ledger.warn(warning.code, warning.message)
+    return site
+
+
+def _resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec, ledger: Ledger) -> Site:
     region = None
     country = None
     if spec.region is not None and spec.provider is not None:

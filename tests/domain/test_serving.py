@@ -17,6 +17,7 @@ from service.domain.formulas.inference import (
     attention_flops_per_context_token,
     concurrency,
     decode_step,
+    decode_step_seconds,
     distinct_experts,
     kv_cache_bytes_per_token,
     power_fraction,
@@ -187,6 +188,29 @@ def test_concurrency_is_the_bisection_to_the_bit_with_fewer_evaluations(seed):
         counts.append(len(calls))
     # Bisection evaluates the latency 51 times whenever the replica is not full.
     assert max(counts) <= 32 and statistics.mean(counts) <= 12
+
+
+@pytest.mark.parametrize(
+    "architecture",
+    [
+        LLAMA_8B,
+        Architecture(30.5e9, 3.3e9, 128, 8, 2.0, 98304.0, attention_flops_per_context_token(48, 2048), 2048.0),
+        Architecture(30.5e9, 3.3e9, None, None, 1.0, 98304.0, attention_flops_per_context_token(48, 2048), 2048.0),
+    ],
+    ids=["dense", "moe-routing-known", "moe-routing-unknown"],
+)
+def test_the_step_duration_shortcut_is_the_step_to_the_bit(architecture):
+    rng = random.Random(7)
+    for _ in range(500):
+        batch, context = rng.uniform(1, 4096), rng.uniform(1, 130_000)
+        peak, bandwidth = rng.uniform(1e13, 5e15), rng.uniform(5e11, 2e13)
+        compute, memory = rng.uniform(0.05, 1), rng.uniform(0.05, 1)
+        fixed, slowdown = rng.uniform(0, 0.05), rng.choice([1.0, rng.uniform(1, 3)])
+        step = decode_step(architecture, batch, context, peak, bandwidth, compute, memory, fixed, slowdown)
+        shortcut = decode_step_seconds(
+            architecture, batch, context, peak * compute, bandwidth * memory, fixed, slowdown
+        )
+        assert shortcut == step.seconds
 
 
 def test_littles_law_concurrency():

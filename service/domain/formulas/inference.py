@@ -144,21 +144,55 @@ def decode_step(
     """One decoding step of ``batch`` sequences at ``mean_context_tokens`` each, on a replica of the given peak
     and bandwidth, at the achieved shares of them: the weight matrices (2 x N_active FLOPs per sequence against
     the weights the batch touches), then attention (its FLOPs against each sequence's KV cache)."""
-    flops_per_second = peak_flops_per_second * compute_efficiency
-    bytes_per_second = bandwidth_bytes_per_second * bandwidth_efficiency
-    linear = (
+    linear_compute, linear_memory, attention_compute, attention_memory = _decode_parts(
+        architecture,
+        batch,
+        mean_context_tokens,
+        peak_flops_per_second * compute_efficiency,
+        bandwidth_bytes_per_second * bandwidth_efficiency,
+        expert_slowdown,
+    )
+    return StepTime(fixed_seconds, ((linear_compute, linear_memory), (attention_compute, attention_memory)))
+
+
+def decode_step_seconds(
+    architecture: Architecture,
+    batch: float,
+    mean_context_tokens: float,
+    flops_per_second: float,
+    bytes_per_second: float,
+    fixed_seconds: float,
+    expert_slowdown: float = 1.0,
+) -> float:
+    """``decode_step(...).seconds`` for the achieved ``flops_per_second`` (peak x compute efficiency) and
+    ``bytes_per_second``, to the bit, without building the step: what solving for the batch evaluates many
+    times."""
+    linear_compute, linear_memory, attention_compute, attention_memory = _decode_parts(
+        architecture, batch, mean_context_tokens, flops_per_second, bytes_per_second, expert_slowdown
+    )
+    # StepTime.seconds: the fixed part plus each operator's longer side, summed in order from 0.
+    return fixed_seconds + (max(linear_compute, linear_memory) + max(attention_compute, attention_memory))
+
+
+def _decode_parts(
+    architecture: Architecture,
+    batch: float,
+    mean_context_tokens: float,
+    flops_per_second: float,
+    bytes_per_second: float,
+    expert_slowdown: float,
+) -> tuple[float, float, float, float]:
+    """Compute and memory seconds of the weight matrices, then of attention, in one decoding step."""
+    return (
         expert_slowdown
         * batch
         * INFERENCE_FLOPS_PER_PARAMETER_TOKEN
         * architecture.active_parameters
         / flops_per_second,
         expert_slowdown * architecture.weight_bytes_per_step(batch) / bytes_per_second,
-    )
-    attention = (
         batch * architecture.attention_flops_per_context_token * mean_context_tokens / flops_per_second,
         batch * mean_context_tokens * architecture.kv_bytes_per_token / bytes_per_second,
     )
-    return StepTime(fixed_seconds, (linear, attention))
 
 
 def prefill_step(
