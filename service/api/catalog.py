@@ -8,7 +8,6 @@ from __future__ import annotations
 from functools import cached_property
 
 from flask import Blueprint, request
-from marshmallow import ValidationError
 
 from ..domain import UnknownReferenceError
 from ..schemas.catalog import (
@@ -20,6 +19,7 @@ from ..schemas.catalog import (
     RegionQuerySchema,
     RegionSchema,
 )
+from .query import refuse_repeated
 from .responses import json_response
 from .services import services
 
@@ -72,9 +72,7 @@ _INSTANCE_QUERY = InstanceQuerySchema()
 
 def _query(schema) -> dict[str, str]:
     """The query parameters validated by ``schema`` (unknown or repeated ones rejected), values lower-cased."""
-    repeated = {name: ["Given more than once."] for name, values in request.args.lists() if len(values) > 1}
-    if repeated:  # ?provider=gcp&provider=aws would otherwise mean whichever werkzeug keeps
-        raise ValidationError(repeated)
+    refuse_repeated()
     return {name: value.lower() for name, value in schema.load(request.args.to_dict()).items()}
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import request
-from marshmallow import ValidationError
 
 from ..schemas.detail import DetailQuerySchema
+from .query import refuse_repeated
 
 _QUERY = DetailQuerySchema()
 
@@ -14,6 +14,5 @@ def summary_requested() -> bool:
     """Whether the request asked for the compact form; a 422 naming ``detail`` for any other value."""
     if "detail" not in request.args:  # the usual request: no schema load
         return False
-    if len(request.args.getlist("detail")) > 1:
-        raise ValidationError({"detail": ["Given more than once."]})
+    refuse_repeated(("detail",))  # other parameters are ignored here, repeated or not
     return _QUERY.load(request.args.to_dict())["detail"] == "summary"

@@ -192,6 +192,10 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
         batched=s.engine != EAGER,
     )
 
+    flops_per_second = peak * c.compute_efficiency
+    bytes_per_second = bandwidth * c.bandwidth_efficiency
+    slowdown = c.moe_slowdown if s.architecture.is_moe else 1.0
+
     def step(batch: float) -> StepTime:
         return decode_step(
             s.architecture,
@@ -202,12 +206,9 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
             c.compute_efficiency,
             c.bandwidth_efficiency,
             c.fixed_seconds(s.engine, s.layers, accelerators, batch, exchange),
-            c.moe_slowdown if s.architecture.is_moe else 1.0,
+            slowdown,
         )
 
-    flops_per_second = peak * c.compute_efficiency
-    bytes_per_second = bandwidth * c.bandwidth_efficiency
-    slowdown = c.moe_slowdown if s.architecture.is_moe else 1.0
     seconds: dict[float, float] = {}  # a step's duration by batch: the latency and first-token checks share it
 
     def step_seconds(batch: float) -> float:

@@ -246,14 +246,16 @@ def concurrency(arrivals_per_second: float, latency_at: Callable[[float], float]
     def gap(c: float) -> float:
         return arrivals_per_second * (at_one if c <= 1.0 else latency_at(c)) - c
 
-    if gap(cap) >= 0.0:
+    gap_cap = gap(cap)
+    if gap_cap >= 0.0:
         return cap  # the replica cannot keep up below its cap: it runs full
-    if cap <= 1.0 or gap(1.0) <= 0.0:
+    gap_one = gap(1.0)
+    if cap <= 1.0 or gap_one <= 0.0:
         # Below one sequence the gap is K - C exactly: positive below K, not above.
         root = arrivals_per_second * at_one
         positive_below, not_positive_above = math.nextafter(root, 0.0), root
     else:
-        low, high = _regula_falsi_bracket(gap, 1.0, cap)
+        low, high = _regula_falsi_bracket(gap, 1.0, gap_one, cap, gap_cap)
         # Rounding makes the gap's sign noisy within a few ulps of the root: evaluate there as bisection does.
         margin = BRACKET_MARGIN * high
         positive_below, not_positive_above = low - margin, high + margin
@@ -283,9 +285,11 @@ BRACKET_MAX_STEPS = 40
 BRACKET_MARGIN = 1e-13
 
 
-def _regula_falsi_bracket(gap: Callable[[float], float], low: float, high: float) -> tuple[float, float]:
-    """(low, high) with gap(low) > 0 >= gap(high), narrowed to ``BRACKET_TOLERANCE`` relative to ``high``."""
-    gap_low, gap_high = gap(low), gap(high)
+def _regula_falsi_bracket(
+    gap: Callable[[float], float], low: float, gap_low: float, high: float, gap_high: float
+) -> tuple[float, float]:
+    """(low, high) with gap(low) > 0 >= gap(high), given at both ends, narrowed to ``BRACKET_TOLERANCE``
+    relative to ``high``."""
     moved = 0  # which end the last step moved: -1 low, +1 high
     for _ in range(BRACKET_MAX_STEPS):
         if high - low <= BRACKET_TOLERANCE * high:
