@@ -6,6 +6,7 @@ own: `conftest` is another module in another test directory)."""
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +29,20 @@ READY_TIMEOUT_S = 30
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import proxied  # noqa: E402  (scripts/proxied.py: the chart's nginx.conf, rendered for a run)
+
+
+@contextlib.contextmanager
+def other_origins(handler: type[http.server.BaseHTTPRequestHandler], count: int = 2) -> Iterator[list[str]]:
+    """``count`` origins other than the service's, on loopback, each serving ``handler`` (a portal's pages for the
+    browser tests); their base URLs, shut down on exit."""
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) for _ in range(count)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield [f"http://127.0.0.1:{server.server_address[1]}" for server in servers]
+    finally:
+        for server in servers:
+            server.shutdown()
 
 
 def free_port() -> int:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import http.server
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
+from servers import other_origins
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make test-tools)")
@@ -55,12 +55,8 @@ class _Page(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def origins():
-    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Page) for _ in range(2)]
-    for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield [f"http://127.0.0.1:{server.server_address[1]}" for server in servers]
-    for server in servers:
-        server.shutdown()
+    with other_origins(_Page) as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")

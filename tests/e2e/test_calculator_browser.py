@@ -16,12 +16,12 @@ import json
 import math
 import os
 import shutil
-import threading
 import urllib.parse
 from pathlib import Path
 
 import pytest
 import requests
+from servers import other_origins
 
 from service.api.examples import (
     FINE_TUNING_EXAMPLES,
@@ -125,12 +125,8 @@ src="{api}/?kind=inference&amp;workload={urllib.parse.quote(workload)}"></iframe
 @pytest.fixture(scope="module")
 def origins():
     """Two other origins: the portal (in the service's CORS list) and a stranger (not in it)."""
-    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PortalPages) for _ in range(2)]
-    for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield [f"http://127.0.0.1:{server.server_address[1]}" for server in servers]
-    for server in servers:
-        server.shutdown()
+    with other_origins(_PortalPages) as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
