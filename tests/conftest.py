@@ -4,6 +4,10 @@ CI=true, a skipped test fails (below)."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +23,25 @@ def app():
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The service's wheel, built once per run (the packaging tests of the data and of the pages install it)."""
+    # Built from a copy of what a clean clone has, so stale build/ or egg-info in a checkout cannot leak in.
+    root = Path(__file__).resolve().parents[1]
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(root / name, source / name)
+    shutil.copytree(root / "service", source / "service", ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = out.glob("genai_footprint-*.whl")
+    return path
 
 
 @pytest.fixture(scope="session")
