@@ -424,6 +424,36 @@ def test_a_shared_link_renders_the_api_figures(watched, api, kind, name, workloa
     watch.check()
 
 
+def test_a_choice_from_the_link_stays_while_other_lists_load(watched, api):
+    # Catalog lists arrive in any order: the instance list is filled while the region list is still on its
+    # way, and the instance the link names must stay selected throughout.
+    kind, workload = (
+        "training",
+        {
+            "hardware": {"instance_type": "a2-highgpu-8g", "count": 1},
+            "duration_hours": 10,
+            "datacenter": {"provider": "gcp", "region": "us-central1"},
+        },
+    )
+    watch = watched()
+    page = watch.page
+    held = []
+    page.route(f"{api}/v1/regions*", lambda route: held.append(route))
+    page.goto(_link(api, kind, workload))
+    _wait_for_results(page)
+    instances = page.locator("select[name='hardware.instance_type']")
+    instances.locator("option[value='a2-ultragpu-1g']").wait_for(state="attached", timeout=30_000)
+    _wait_until(page, lambda: bool(held), "the region list request")
+    assert instances.input_value() == "a2-highgpu-8g"
+    for route in held:
+        route.fulfill(response=route.fetch())
+    regions = page.locator("select[name='datacenter.region']")
+    regions.locator("option[value='europe-west4']").wait_for(state="attached", timeout=30_000)
+    assert regions.input_value() == "us-central1"
+    assert instances.input_value() == "a2-highgpu-8g"
+    watch.check()
+
+
 def test_the_form_path_estimates_what_the_api_answers(watched, api):
     watch = watched()
     page = watch.page

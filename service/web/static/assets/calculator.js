@@ -338,21 +338,24 @@ export class GenaiFootprintCalculator extends HTMLElement {
 
   /** Puts the workload into the inputs (a catalog choice the list lacks is kept as its own option). */
   #writeForm() {
-    for (const [path, {field, control}] of this.#fields) {
-      const value = getPath(this.#workload, path);
-      if (control.type === "checkbox") {
-        control.checked = typeof value === "boolean" ? value : field.schema.default;
-      } else if (control.tagName === "SELECT") {
-        const text = value === undefined ? "" : String(value);
-        if (text && ![...control.options].some((option) => option.value === text)) {
-          control.append(h("option", {value: text}, text));
-        }
-        control.value = text;
-      } else {
-        control.value = value === undefined ? "" : isObject(value) || Array.isArray(value) ? JSON.stringify(value) : String(value);
-      }
-    }
+    for (const path of this.#fields.keys()) this.#writeControl(path);
     this.#ui.json.textContent = JSON.stringify(this.#workload, null, 2);
+  }
+
+  #writeControl(path) {
+    const {field, control} = this.#fields.get(path);
+    const value = getPath(this.#workload, path);
+    if (control.type === "checkbox") {
+      control.checked = typeof value === "boolean" ? value : field.schema.default;
+    } else if (control.tagName === "SELECT") {
+      const text = value === undefined ? "" : String(value);
+      if (text && ![...control.options].some((option) => option.value === text)) {
+        control.append(h("option", {value: text}, text));
+      }
+      control.value = text;
+    } else {
+      control.value = value === undefined ? "" : isObject(value) || Array.isArray(value) ? JSON.stringify(value) : String(value);
+    }
   }
 
   /** The workload from the inputs: what each input says replaces that path; other members are kept as given. */
@@ -418,6 +421,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
       const request = source.path(provider);
       if (request === null) {
         fill(entry.control, h("option", {value: ""}, "Choose a cloud provider first"));
+        this.#writeControl(path);
         return;
       }
       let items;
@@ -433,6 +437,8 @@ export class GenaiFootprintCalculator extends HTMLElement {
         h("option", {value: ""}, entry.fallback ? `Default: ${entry.fallback}` : "Not given"),
         ...items.map((item) => h("option", {value: item.id}, source.label(item))),
       );
+      // Refilling a list drops its selection: the workload's choice is put back at once, not after every list.
+      this.#writeControl(path);
     });
     await Promise.all(jobs);
     this.#writeForm();
