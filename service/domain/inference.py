@@ -10,6 +10,7 @@ cross-validated error); then the energy of on-demand or dedicated capacity, RAG,
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -431,14 +432,23 @@ def _spread(central: float, variants: list[tuple[float, float]], band: tuple[flo
     quadrature on a log scale."""
     if central <= 0:
         return Range(0.0, 0.0, 0.0)
-    down = math.log(1.0 / band[0]) ** 2
-    up = math.log(band[1]) ** 2
+    down, up, low_factor, high_factor = _band_terms(band)
+    if not variants:
+        return Range.spread(central, central * low_factor, central * high_factor)
     for a, b in variants:
         low, high = min(a, b, central), max(a, b, central)
         if low > 0:
             down += math.log(central / low) ** 2
         up += math.log(high / central) ** 2
     return Range.spread(central, central * math.exp(-math.sqrt(down)), central * math.exp(math.sqrt(up)))
+
+
+@functools.lru_cache(maxsize=8)
+def _band_terms(band: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The band's squared log spreads (down, up) and the factors they alone make (a range with no input spread)."""
+    down = math.log(1.0 / band[0]) ** 2
+    up = math.log(band[1]) ** 2
+    return down, up, math.exp(-math.sqrt(down)), math.exp(math.sqrt(up))
 
 
 def _warn_about(point: OperatingPoint, scenario: Scenario, request: InferenceRequest, ledger: Ledger) -> None:

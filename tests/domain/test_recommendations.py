@@ -370,6 +370,29 @@ def test_quantization_picks_the_format_the_accelerator_supports(recommender):
     assert not _by(recommender.recommend("inference", _inference(), Constraints(keep_precision=True)), "quantization")
 
 
+def test_a_sizing_the_caller_cannot_apply_gives_way_to_the_other(recommender):
+    # fp8 weights fit one H100: on dedicated replicas the fewer-accelerator sizing emits less and is offered;
+    # when the caller could not apply it (any change of hardware.count refused), the same-count one is offered.
+    request_ = _inference(
+        hardware=HardwareSpec(accelerator=H100, count=4),
+        deployment=DeploymentSpec(mode="dedicated", replicas=2, hours=720),
+    )
+    free = _one(recommender.recommend("inference", request_), "quantization")
+    assert free.change["hardware"] == {"precision": "fp8", "count": 1}
+
+    def refuse(patch):
+        return "count is fixed" if "count" in patch.get("hardware", {}) else None
+
+    result = recommender.recommend("inference", request_, refuse_change=refuse)
+    kept = _one(result, "quantization")
+    assert kept.change["hardware"] == {"precision": "fp8"}
+    again = recommender.estimator.inference(apply_patch(request_, kept.change))
+    assert again.accelerator_count == 8  # two replicas of the same four
+    assert _kg(kept.estimate) == pytest.approx(_kg(again), rel=1e-12)
+    assert _kg(kept.estimate) > _kg(free.estimate)
+    assert any(n.code == "quantization" and n.reason == "count is fixed" for n in result.notes)
+
+
 def test_shorter_prompts_is_a_30_percent_what_if(recommender):
     rec = _one(recommender.recommend("inference", _inference()), "shorter_prompts")
     assert rec.change == {"input_tokens_per_request": 700.0}

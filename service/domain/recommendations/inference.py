@@ -275,16 +275,17 @@ def _best_sized(
 ) -> tuple[dict[str, Any], Estimate] | None:
     """The change on today's accelerators per replica, and on the fewest that hold the changed model when the
     request fixed the count: whichever emits less (fewer accelerators hold less KV cache, so they can batch less)."""
-    tried = [run.try_estimate(code, subject, patch, central=True)]
+    tried = [run.try_estimate(code, subject, patch, check_bounds=False, central=True)]
     fewer = _serving_count_patch(run, model, precision)
     if fewer:
         merged = {**patch, "hardware": {**patch.get("hardware", {}), **fewer["hardware"]}}
-        tried.append(run.try_estimate(code, subject, merged, central=True))
-    found = [t for t in tried if t is not None]
-    if not found:
-        return None
-    change, estimate = min(found, key=lambda t: t[1].footprint.emissions_kgco2e.value)
-    return change, run.completed(change, estimate)
+        tried.append(run.try_estimate(code, subject, merged, check_bounds=False, central=True))
+    # Bounds are checked for the sizing that would be shown first, the other only if the caller could not apply it.
+    found = sorted((t for t in tried if t is not None), key=lambda t: t[1].footprint.emissions_kgco2e.value)
+    for change, estimate in found:
+        if run.applicable(code, subject, change):
+            return change, run.completed(change, estimate)
+    return None
 
 
 def _serving_count_patch(run: RecommendationRun, model: ResolvedModel, precision: str) -> dict[str, Any]:
