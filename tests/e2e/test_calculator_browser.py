@@ -1,6 +1,6 @@
 """The calculator page, the embeddable element and /docs in real Chromium, against a real gunicorn.
 
-Debian's chromium, driven by Playwright (no browser download), as in test_browser_cors.py. Every test watches
+Debian's chromium, driven by Playwright (the ``browser`` fixture of conftest.py). Every test watches
 its page: no console error (but the 4xx answers a test provokes on purpose), no uncaught exception, no
 Content-Security-Policy violation, and no request to an origin other than the service's (and, for the portal
 tests, the portal's). A screenshot of each state is written to build/screenshots/ for reviewers.
@@ -14,8 +14,6 @@ import http.server
 import io
 import json
 import math
-import os
-import shutil
 import urllib.parse
 from pathlib import Path
 
@@ -33,32 +31,8 @@ from service.api.examples import (
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 AXE_CORE = ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
 API_KEY = "calculator-test-key"
 
-
-def _missing(reason: str):
-    """A tool the test needs is missing: a failure in CI (where `make test` installs it), a skip elsewhere."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on make browser-tools
-    sync_playwright = None
 
 pytestmark = pytest.mark.e2e
 
@@ -141,18 +115,6 @@ def secured_api(start_gunicorn):
     return start_gunicorn(
         FOOTPRINT_AUTH_ENABLED="true", FOOTPRINT_API_KEY_HASHES=hashlib.sha256(API_KEY.encode()).hexdigest()
     ).base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if sync_playwright is None:
-        _missing("playwright is not installed (make browser-tools)")
-    if CHROMIUM is None:
-        _missing("Debian chromium is not installed (make browser-tools)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 # -- watching a page -------------------------------------------------------------------------------------
@@ -373,7 +335,7 @@ def _axe(watch, *, context="document") -> list[dict]:
     watch.check(expected_statuses=watch.expected_statuses)
     page = watch.page
     if not AXE_CORE.is_file():
-        _missing(f"axe-core is not installed at {AXE_CORE} (make browser-tools)")
+        pytest.skip(f"axe-core is not installed at {AXE_CORE} (make browser-tools)")
     page.evaluate(
         """() => {
           const open = (root) => { for (const d of root.querySelectorAll('details')) d.open = true;
