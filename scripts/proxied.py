@@ -159,14 +159,19 @@ def wait_for(condition, timeout: float, what: str, processes: list[subprocess.Po
 def stop(processes: list[subprocess.Popen]) -> None:
     """nginx finishes what it is serving (QUIT), then gunicorn its requests (TERM), as a pod stops."""
     nginx, gunicorn = processes
-    for process, sig in ((nginx, signal.SIGQUIT), (gunicorn, signal.SIGTERM)):
-        if process.poll() is None:
-            process.send_signal(sig)
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    stop_process(nginx, signal.SIGQUIT)
+    stop_process(gunicorn, signal.SIGTERM)
+
+
+def stop_process(process: subprocess.Popen, sig: int) -> None:
+    """Ask ``process`` to finish with ``sig``; killed if it has not within 40 s."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class Stopped(Exception):

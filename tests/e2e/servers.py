@@ -111,16 +111,6 @@ def _wait_ready(server: Server, *processes: tuple[str, subprocess.Popen, Path]) 
         time.sleep(0.1)
 
 
-def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @contextlib.contextmanager
 def running_gunicorn(workdir: Path, **settings: str) -> Iterator[Server]:
     """gunicorn alone on a free loopback port; ``settings`` are extra environment variables (FOOTPRINT_*...)."""
@@ -131,7 +121,7 @@ def running_gunicorn(workdir: Path, **settings: str) -> Iterator[Server]:
         _wait_ready(server, ("gunicorn", process, stderr))
         yield server
     finally:
-        _stop(process)
+        proxied.stop_process(process, signal.SIGTERM)
 
 
 class ProxiedServer(Server):
@@ -178,6 +168,5 @@ def running_proxied(workdir: Path, proxy: dict | None = None, **settings: str) -
         _wait_ready(server, ("gunicorn", process, stderr), ("nginx", nginx_process, nginx_err))
         yield server
     finally:
-        _stop(nginx_process, signal.SIGQUIT)
-        _stop(process)
+        proxied.stop([nginx_process, process])
         shutil.rmtree(proxy_dir, ignore_errors=True)
