@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,22 @@ def wheel(tmp_path_factory) -> Path:
     )
     (path,) = out.glob("genai_footprint-*.whl")
     return path
+
+
+@pytest.fixture
+def run_installed(wheel, tmp_path) -> Callable[[str], str]:
+    """Runs Python code (returning its standard output) against the wheel's files alone: extracted under
+    ``tmp_path``, the interpreter isolated (-I, so not the checkout) and started in ``tmp_path``."""
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+
+    def run(script: str) -> str:
+        command = f"import sys; sys.path.insert(0, {str(site)!r}); {script}"
+        return subprocess.run(
+            [sys.executable, "-I", "-c", command], check=True, capture_output=True, text=True, cwd=tmp_path
+        ).stdout
+
+    return run
 
 
 @pytest.fixture(scope="session")

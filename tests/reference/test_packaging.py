@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -23,19 +21,11 @@ def test_wheel_leaves_out_the_development_tools(wheel):
     assert not [n for n in names if n.startswith(("service/validation/", "tests/", "bench/"))]
 
 
-def test_installed_wheel_loads_its_own_data(wheel, tmp_path):
-    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+def test_installed_wheel_loads_its_own_data(run_installed, tmp_path):
     script = (
         "import service.reference as r, pathlib; c = r.load_catalog(); "
         "print(pathlib.Path(r.__file__).resolve().parent); print(len(c.regions), len(c.accelerators))"
     )
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path / 'site')!r}); {script}"],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    location, counts = result.stdout.split("\n")[:2]
+    location, counts = run_installed(script).split("\n")[:2]
     assert location.startswith(str(tmp_path)), "loaded from the checkout instead of the installed package"
     assert counts == "144 34"

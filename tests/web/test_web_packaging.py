@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -30,9 +28,7 @@ def test_wheel_declares_the_swagger_ui_dependency(wheel):
     assert any("swagger-ui-bundle" in line for line in requires), requires
 
 
-def test_installed_wheel_serves_its_own_pages(wheel, tmp_path):
-    site = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(site)
+def test_installed_wheel_serves_its_own_pages(run_installed, tmp_path):
     urls = ["/", "/docs", "/embed.js", "/assets/swagger-ui/swagger-ui-bundle.js"]
     urls += [f"/assets/{p.name}" for p in sorted((STATIC / "assets").iterdir())]
     script = (
@@ -41,14 +37,7 @@ def test_installed_wheel_serves_its_own_pages(wheel, tmp_path):
         f"answers = {{url: [client.get(url).status_code, len(client.get(url).data)] for url in {urls!r}}}; "
         "print(json.dumps({'static': str(pathlib.Path(web.STATIC).resolve()), 'answers': answers}))"
     )
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r}); {script}"],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = json.loads(run_installed(script).strip().splitlines()[-1])
     assert report["static"].startswith(str(tmp_path)), "served from the checkout instead of the installed package"
     for url, (status, length) in report["answers"].items():
         assert status == 200 and length > 0, url
