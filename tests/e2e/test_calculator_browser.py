@@ -27,6 +27,7 @@ from service.api.examples import (
     RECOMMENDATION_EXAMPLES,
     TRAINING_EXAMPLES,
 )
+from service.domain.recommendations.patch import merge_patch
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -313,19 +314,6 @@ def _tab_to(page, element_id: str, limit: int = 80):
     raise AssertionError(f"{element_id} was not reached with Tab")
 
 
-def _merge_patch(target, patch):
-    """RFC 7386, as the recommendations' changes are defined."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = _merge_patch(result.get(key), value)
-    return result
-
-
 def _axe(watch, *, context="document") -> list[dict]:
     """axe-core's critical and serious WCAG 2.1 A/AA violations (with every <details> opened first).
 
@@ -547,7 +535,7 @@ def test_applying_a_recommendation_re_estimates_and_compares(watched, api):
         f"{api}/v1/recommendations", json={"kind": "inference", "workload": DEDICATED}, timeout=60
     ).json()["recommendations"]
     first = recommendations[0]
-    expected = _merge_patch(DEDICATED, first["change"])
+    expected = merge_patch(DEDICATED, first["change"])
     watch = watched()
     page = watch.page
     page.goto(_link(api, "inference", DEDICATED))
