@@ -69,12 +69,20 @@ def readyz_worst_s(server, probes: int = PROBES, quiet: bool = False) -> float:
 
 
 @contextlib.contextmanager
-def attackers(port: int, count: int, first_bytes: bytes = b"", pause: float = 0.0) -> Iterator[list[socket.socket]]:
-    """``count`` connections that send ``first_bytes`` (maybe nothing), ``pause`` s apart; closed on exit."""
+def attackers(
+    port: int, count: int, first_bytes: bytes = b"", pause: float = 0.0, receive_buffer: int | None = None
+) -> Iterator[list[socket.socket]]:
+    """``count`` connections that send ``first_bytes`` (maybe nothing), ``pause`` s apart, each with a kernel
+    receive buffer of ``receive_buffer`` bytes if given (set before connecting, so the window is that small from
+    the start); closed on exit."""
     sockets: list[socket.socket] = []
     try:
         for _ in range(count):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock = socket.socket()
+            sock.settimeout(10)
+            if receive_buffer is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+            sock.connect(("127.0.0.1", port))
             if first_bytes:
                 sock.sendall(first_bytes)
             sockets.append(sock)
@@ -123,20 +131,10 @@ def test_gunicorn_alone_is_held_by_clients_that_never_read(start_gunicorn):
     never reads its answer (more than a connection's kernel buffers hold) holds the thread writing it, for as
     long as it stays connected; 6 of them leave /readyz unanswered."""
     alone = start_gunicorn(**ALONE)
-    sockets = []
-    try:
-        for _ in range(6):
-            sock = socket.socket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            sock.connect(("127.0.0.1", alone.port))
-            sock.sendall(batch_request())
-            sockets.append(sock)
+    with attackers(alone.port, 6, batch_request(), receive_buffer=4096):
         time.sleep(3)  # time enough to compute the answers
         with pytest.raises(requests.exceptions.Timeout):
             requests.get(alone.base + "/readyz", timeout=3)
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def batch_request() -> bytes:
@@ -254,14 +252,7 @@ def test_clients_that_never_read_their_answers(server):
         return [e for e in server.access_lines() if e["path"] == "/v1/estimates/batch"]
 
     before = len(batches_served())
-    sockets = []
-    try:
-        for _ in range(10):
-            sock = socket.socket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            sock.connect(("127.0.0.1", server.port))
-            sock.sendall(request)
-            sockets.append(sock)
+    with attackers(server.port, 10, request, receive_buffer=4096) as sockets:
         deadline = time.monotonic() + 60
         while len(batches_served()) < before + 10:
             assert time.monotonic() < deadline, "gunicorn did not finish the 10 answers nobody reads"
@@ -277,9 +268,6 @@ def test_clients_that_never_read_their_answers(server):
                 while chunk := sock.recv(65536):
                     received += len(chunk)
             assert received < answer_bytes, "the client got its whole answer although it stopped reading"
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 # -- ordinary clients see no difference ----------------------------------------------------------------------------
