@@ -814,6 +814,10 @@ export class GenaiFootprintCalculator extends HTMLElement {
     ui.comparison.hidden = false;
     ui.comparison.setAttribute("aria-busy", "true");
     fill(ui.comparison, heading, h("p", {class: "status"}, "Comparing…"));
+    const refused = (problem) => {
+      ui.comparison.removeAttribute("aria-busy");
+      fill(ui.comparison, heading, h("p", {class: "problem"}, problem.detail || problem.title));
+    };
     let estimates;
     let deltas = [null, null];
     if (before.kind === after.kind) {
@@ -822,8 +826,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
         scenarios: [{name: "Before", workload: before.workload}, {name: "After", workload: after.workload}],
       });
       if (!result.ok) {
-        ui.comparison.removeAttribute("aria-busy");
-        fill(ui.comparison, heading, h("p", {class: "problem"}, result.problem.detail || result.problem.title));
+        refused(result.problem);
         return;
       }
       estimates = result.body.scenarios.map((scenario) => scenario.estimate);
@@ -833,8 +836,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
       const results = await Promise.all([before, after].map((item) => this.#api.post(`v1/estimates/${item.kind}`, item.workload)));
       const failed = results.find((result) => !result.ok);
       if (failed) {
-        ui.comparison.removeAttribute("aria-busy");
-        fill(ui.comparison, heading, h("p", {class: "problem"}, failed.problem.detail || failed.problem.title));
+        refused(failed.problem);
         return;
       }
       estimates = results.map((result) => result.body);
