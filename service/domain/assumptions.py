@@ -46,6 +46,13 @@ class Ledger:
             finite(value)
         self.assumptions.append((name, value, unit, status, source))
 
+    def copy(self) -> Ledger:
+        """A ledger with the same entries, to go on recording without changing this one."""
+        ledger = Ledger()
+        ledger.assumptions = self.assumptions.copy()
+        ledger.warnings = self.warnings.copy()
+        return ledger
+
     def warn(self, code: str, message: str) -> None:
         if code not in WARNING_CODES:
             raise ValueError(f"undeclared warning code {code!r} (declare it in warning_codes.py)")

@@ -157,8 +157,6 @@ class Estimate:
     serving: ServingFigures | None = None
     per_request: PerRequestFigures | None = None
     rag: RagIndexFigures | None = None
-    #: False when the ranges leave out some inputs' spreads (a central estimate, for ranking candidates).
-    ranges_complete: bool = True
 
     def as_dict(self, summary: bool = False) -> dict[str, Any]:
         """The answer's JSON shape; ``summary`` leaves out the assumptions (figures, warnings and versions stay)."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..reference import Catalog
 from .assumptions import Ledger
 from .estimate import Estimate
 from .fine_tuning import estimate_fine_tuning
-from .inference import estimate_inference
+from .inference import CentralInference, central_inference, estimate_inference, finish_inference
 from .inputs import DatacenterSpec, FineTuningRequest, InferenceRequest, TrainingRequest
 from .site import Site, build_site_defaults, resolve_site
 from .training import estimate_training
@@ -40,12 +41,34 @@ class Estimator:
         """Dispatch by kind: ``training``, ``fine-tuning`` or ``inference``."""
         return _DISPATCH[kind](self, request)
 
-    def central_estimate(self, kind: str, request: Any) -> Estimate:
-        """The estimate's central values, to the bit, for ranking candidates: an inference estimate's ranges
-        leave out its defaulted inputs' spreads (a third of the work); the other kinds' are complete."""
+    def central(self, kind: str, request: Any) -> Central:
+        """The estimate's central emissions, to the bit, for ranking candidates: of an inference estimate only
+        its central operating point is computed (about a third of the work) and :meth:`finish` completes it; the
+        other kinds are estimated in full."""
         if kind == "inference":
-            return estimate_inference(self.catalog, self.site_defaults, request, input_spreads=False)
-        return self.estimate(kind, request)
+            partial = central_inference(self.catalog, self.site_defaults, request)
+            return Central(partial.emissions_kgco2e, partial.latency_seconds, None, partial)
+        estimate = self.estimate(kind, request)
+        return Central(estimate.footprint.emissions_kgco2e.value, None, estimate, None)
+
+    def finish(self, central: Central) -> Estimate:
+        """The full estimate of a workload :meth:`central` ranked (the same one when it was already full)."""
+        if central.estimate is not None:
+            return central.estimate
+        assert central.inference is not None  # one of the two is always set
+        return finish_inference(self.catalog, self.site_defaults, central.inference)
+
+
+@dataclass(frozen=True, slots=True)
+class Central:
+    """A workload's central emissions (kgCO2e) and, for inference, the central latency of a request (s), equal
+    to the bit to its full estimate's; with the full estimate when it was made, else the inference estimate's
+    central part."""
+
+    emissions_kgco2e: float
+    latency_seconds: float | None
+    estimate: Estimate | None
+    inference: CentralInference | None
 
 
 _DISPATCH: dict[str, Callable[[Estimator, Any], Estimate]] = {

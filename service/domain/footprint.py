@@ -83,10 +83,29 @@ def relocated(work: Footprint, site: Site) -> Footprint:
 
 
 def relocated_emissions_kgco2e(work: Footprint, site: Site) -> float:
-    """The central value of ``relocated(work, site).emissions_kgco2e``, the same float operations in the same
-    order without the ranges' spreads (a range product's centre is the product of the centres): ranking every
-    region this way costs a tenth of pricing each in full."""
-    it_kwh = work.accelerators_kwh.value + work.host_kwh.value
-    operational = it_kwh * site.pue.value * site.carbon_intensity_gco2e_per_kwh.value * (1.0 / GRAMS_PER_KILOGRAM)
+    """The central value of ``relocated(work, site).emissions_kgco2e``: ranking every region this way costs a
+    tenth of pricing each in full."""
     rate = work.embodied_kg_per_accelerator_hour
-    return operational + (0.0 if rate is None else work.accelerator_hours.value * rate.value)
+    return central_emissions_kgco2e(
+        work.accelerators_kwh.value,
+        work.host_kwh.value,
+        work.accelerator_hours.value,
+        site,
+        None if rate is None else rate.value,
+    )
+
+
+def central_emissions_kgco2e(
+    accelerators_kwh: float,
+    host_kwh: float,
+    accelerator_hours: float,
+    site: Site,
+    embodied_kg_per_accelerator_hour: float | None,
+) -> float:
+    """The central value of :func:`footprint`'s ``emissions_kgco2e`` for the centres of its inputs: the same
+    float operations in the same order without the ranges' spreads (a range product's centre is the product of
+    the centres)."""
+    it_kwh = accelerators_kwh + host_kwh
+    operational = it_kwh * site.pue.value * site.carbon_intensity_gco2e_per_kwh.value * (1.0 / GRAMS_PER_KILOGRAM)
+    rate = embodied_kg_per_accelerator_hour
+    return operational + (0.0 if rate is None else accelerator_hours * rate)

@@ -30,7 +30,7 @@ from .defaults import (
 from .embodied import embodied_rate_kg_per_accelerator_hour
 from .errors import EstimationError
 from .estimate import Estimate, PerRequestFigures, RagIndexFigures, ServingFigures
-from .footprint import footprint
+from .footprint import central_emissions_kgco2e, footprint
 from .formulas.compute import SECONDS_PER_HOUR, forward_flops
 from .formulas.inference import (
     Architecture,
@@ -63,18 +63,76 @@ KV_HEURISTIC_SPREAD = (0.4, 4.0)
 JOULES_PER_KWH = 3.6e6
 
 
-def estimate_inference(
-    catalog: Catalog, site_defaults: SiteDefaults, request: InferenceRequest, *, input_spreads: bool = True
-) -> Estimate:
-    """The estimate; without ``input_spreads`` the ranges leave out the defaulted inputs' lows and highs (one
-    operating point instead of up to nine) and every central value stays the same, to the bit."""
+def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: InferenceRequest) -> Estimate:
+    """The estimate of ``request``."""
+    ledger = Ledger()
+    served = prepare(catalog, request, ledger)
+    point = operating_point(served.scenario, calibration.INFERENCE_SERVING)
+    return _finish(catalog, site_defaults, request, served, point, ledger)
+
+
+@dataclass(frozen=True, slots=True)
+class CentralInference:
+    """An inference estimate's central emissions and latency, equal to the bit to the full estimate's, and what
+    was computed to get them: ranking candidates needs only these (the central operating point, no ranges),
+    about a third of an estimate's work; :func:`finish_inference` completes the estimate from here."""
+
+    emissions_kgco2e: float
+    latency_seconds: float
+    request: InferenceRequest
+    served: Served
+    point: OperatingPoint
+    #: What ``prepare`` recorded; the estimate records the rest in its own order when finished.
+    ledger: Ledger
+
+
+def central_inference(catalog: Catalog, site_defaults: SiteDefaults, request: InferenceRequest) -> CentralInference:
+    """The central figures of ``request``'s estimate, from the central operating point alone: every range
+    arithmetic's centre is the same arithmetic on the centres (``Range``), so exact ranges give those centres."""
     ledger = Ledger()
     served = prepare(catalog, request, ledger)
     constants = calibration.INFERENCE_SERVING
-    point, ranges, complete = _operating_ranges(served, request, constants, ledger, input_spreads)
+    point = operating_point(served.scenario, constants)
+    scratch = Ledger()  # the finished estimate records these itself, in its own order
+    work = _serving_work(
+        request,
+        served,
+        point,
+        Range.exact(point.busy_seconds_per_request),
+        Range.exact(point.busy_joules_per_request),
+        constants,
+        scratch,
+    )
+    accelerators_kwh, host_kwh = it_energy_kwh(
+        served.hardware, work.accelerators_kwh, work.accelerator_hours, request.measured, scratch
+    )
+    rate = embodied_rate_kg_per_accelerator_hour(served.hardware, scratch) if request.include_embodied else None
+    site = resolve_site(catalog, site_defaults, request.datacenter, scratch)
+    emissions = central_emissions_kgco2e(
+        accelerators_kwh.value, host_kwh.value, work.accelerator_hours.value, site, None if rate is None else rate.value
+    )
+    return CentralInference(emissions, point.latency_seconds, request, served, point, ledger)
+
+
+def finish_inference(catalog: Catalog, site_defaults: SiteDefaults, central: CentralInference) -> Estimate:
+    """The full estimate :func:`central_inference` began: the same as :func:`estimate_inference` gives."""
+    return _finish(catalog, site_defaults, central.request, central.served, central.point, central.ledger.copy())
+
+
+def _finish(
+    catalog: Catalog,
+    site_defaults: SiteDefaults,
+    request: InferenceRequest,
+    served: Served,
+    point: OperatingPoint,
+    ledger: Ledger,
+) -> Estimate:
+    """From the central operating point: the points at each defaulted input's low and high, the ranges, the
+    warnings and the footprint."""
+    constants = calibration.INFERENCE_SERVING
+    ranges = _operating_ranges(served, request, constants, ledger, point)
     _warn_about(point, served.scenario, request, ledger)
-    estimate = _footprint(catalog, site_defaults, request, ledger, served, point, ranges, constants)
-    return estimate if complete else dataclasses.replace(estimate, ranges_complete=False)
+    return _footprint(catalog, site_defaults, request, ledger, served, point, ranges, constants)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,13 +423,11 @@ class OperatingRanges:
 
 
 def _operating_ranges(
-    served: Served, request: InferenceRequest, constants: ServingConstants, ledger: Ledger, input_spreads: bool = True
-) -> tuple[OperatingPoint, OperatingRanges, bool]:
-    """The operating point at the central inputs, and ranges from the same point at each default's low and high
-    (their effects combined in quadrature, unless ``input_spreads`` is false) with the calibrated model's
-    held-out error; and whether the ranges include every input's spread."""
+    served: Served, request: InferenceRequest, constants: ServingConstants, ledger: Ledger, point: OperatingPoint
+) -> OperatingRanges:
+    """Ranges around the central operating ``point`` from the points at each default's low and high (their
+    effects combined in quadrature) with the calibrated model's held-out error."""
     central, shape = served.scenario, served.shape
-    point = operating_point(central, constants)
     # Each defaulted input's low and high, as changes of the scenario.
     spreads: list[tuple[dict[str, object], dict[str, object]]] = []
     if request.input_tokens_per_request is None:
@@ -399,7 +455,7 @@ def _operating_ranges(
     def vary(changes: dict[str, object]) -> OperatingPoint:
         return operating_point(dataclasses.replace(central, **changes), constants)  # type: ignore[arg-type]
 
-    variants = [(vary(low), vary(high)) for low, high in spreads] if input_spreads else []
+    variants = [(vary(low), vary(high)) for low, high in spreads]
     fixed_ms = 1000 * constants.fixed_seconds(central.engine, central.layers, central.accelerators_per_replica)
     ledger.assume(
         "serving_model",
@@ -415,7 +471,7 @@ def _operating_ranges(
     def ranged(read: Callable[[OperatingPoint], float], calibrated: bool = True) -> Range:
         return _spread(read(point), [(read(a), read(b)) for a, b in variants], band if calibrated else (1.0, 1.0))
 
-    ranges = OperatingRanges(
+    return OperatingRanges(
         batch=ranged(lambda p: p.batch, calibrated=False),
         time_to_first_token_seconds=ranged(lambda p: p.time_to_first_token_seconds),
         latency_seconds=ranged(lambda p: p.latency_seconds),
@@ -424,7 +480,6 @@ def _operating_ranges(
         decode_seconds_per_token=ranged(lambda p: p.decode_seconds_per_token),
         busy_joules_per_request=ranged(lambda p: p.busy_joules_per_request),
     )
-    return point, ranges, input_spreads or not spreads
 
 
 def _spread(central: float, variants: list[tuple[float, float]], band: tuple[float, float]) -> Range:
@@ -471,21 +526,36 @@ def _warn_about(point: OperatingPoint, scenario: Scenario, request: InferenceReq
 # -- energy and footprint -------------------------------------------------------------------------------------
 
 
-def _footprint(
-    catalog: Catalog,
-    site_defaults: SiteDefaults,
+@dataclass(frozen=True, slots=True)
+class ServingWork:
+    """Accelerator energy and time of the requests and of building a RAG index, before host, facility and grid."""
+
+    accelerators_kwh: Range
+    accelerator_hours: Range
+    #: Replica time per request, with embedding the query.
+    busy_seconds_per_request: Range
+    flops_per_request: Range
+    index_flops: Range
+    index_hours: Range
+    #: Dedicated capacity: the replicas kept, the share of their time busy, and the period.
+    replicas: int | None
+    utilisation: float | None
+    duration_hours: Range | None
+
+
+def _serving_work(
     request: InferenceRequest,
-    ledger: Ledger,
     served: Served,
     point: OperatingPoint,
-    ranges: OperatingRanges,
+    busy_seconds: Range,
+    busy_joules: Range,
     constants: ServingConstants,
-) -> Estimate:
+    ledger: Ledger,
+) -> ServingWork:
+    """The requests' busy time and energy (``busy_seconds`` and ``busy_joules`` per request, on a replica), the
+    query embedding and index of RAG, and for dedicated capacity its idle time."""
     hardware, scenario, requests = served.hardware, served.scenario, served.requests
-    accelerator = hardware.accelerator
     per_replica = served.replica.accelerators
-    busy_seconds = ranges.busy_seconds_per_request
-    busy_joules = ranges.busy_joules_per_request
     flops_per_request = _flops_per_request(served)
 
     rag = request.rag
@@ -530,7 +600,7 @@ def _footprint(
                 f"{point.replicas_needed} replica(s) are needed. The busy time is counted in full.",
             )
         idle_hours = provisioned.minus_clamped(busy_accelerator_hours)
-        idle_w = _idle_power_w(accelerator, scenario, constants, ledger)
+        idle_w = _idle_power_w(hardware.accelerator, scenario, constants, ledger)
         accelerators_kwh = busy_kwh + idle_hours.times(idle_w).scale(1e-3)
         accelerator_hours = provisioned.maximum(busy_accelerator_hours)
         duration = Range.exact(hours)
@@ -542,36 +612,67 @@ def _footprint(
     if index_hours.value > 0:
         accelerators_kwh = accelerators_kwh + index_hours.scale(compute_bound_w / 1000.0)
         accelerator_hours = accelerator_hours + index_hours
+    return ServingWork(
+        accelerators_kwh=accelerators_kwh,
+        accelerator_hours=accelerator_hours,
+        busy_seconds_per_request=busy_seconds,
+        flops_per_request=flops_per_request,
+        index_flops=index_flops,
+        index_hours=index_hours,
+        replicas=replicas_kept,
+        utilisation=utilisation,
+        duration_hours=duration,
+    )
 
-    accelerators_kwh, host_kwh = it_energy_kwh(hardware, accelerators_kwh, accelerator_hours, request.measured, ledger)
+
+def _footprint(
+    catalog: Catalog,
+    site_defaults: SiteDefaults,
+    request: InferenceRequest,
+    ledger: Ledger,
+    served: Served,
+    point: OperatingPoint,
+    ranges: OperatingRanges,
+    constants: ServingConstants,
+) -> Estimate:
+    hardware, scenario, requests = served.hardware, served.scenario, served.requests
+    per_replica = served.replica.accelerators
+    work = _serving_work(
+        request, served, point, ranges.busy_seconds_per_request, ranges.busy_joules_per_request, constants, ledger
+    )
+    accelerators_kwh, host_kwh = it_energy_kwh(
+        hardware, work.accelerators_kwh, work.accelerator_hours, request.measured, ledger
+    )
     embodied_rate = embodied_rate_kg_per_accelerator_hour(hardware, ledger) if request.include_embodied else None
     site = resolve_site(catalog, site_defaults, request.datacenter, ledger)
-    result = footprint(accelerators_kwh, host_kwh, accelerator_hours, site, embodied_rate)
+    result = footprint(accelerators_kwh, host_kwh, work.accelerator_hours, site, embodied_rate)
     if requests <= 0:
         ledger.warn("no-requests", "requests is 0: per-request figures are undefined.")
+    deployment = request.deployment
     serving = ServingFigures(
         mode=deployment.mode,
         accelerators_per_replica=per_replica,
         minimum_accelerators_per_replica=served.replica.minimum_accelerators,
         memory_required_gb=_memory_required_gb(scenario, point),
-        busy_seconds_per_request=busy_seconds,
+        busy_seconds_per_request=work.busy_seconds_per_request,
         prefill_seconds_per_request=ranges.prefill_seconds_per_request,
         decode_seconds_per_token=ranges.decode_seconds_per_token,
-        replicas=replicas_kept,
-        utilisation=utilisation,
+        replicas=work.replicas,
+        utilisation=work.utilisation,
         effective_batch_size=ranges.batch,
         latency_seconds=ranges.latency_seconds,
         time_to_first_token_seconds=ranges.time_to_first_token_seconds,
         replicas_needed=point.replicas_needed if scenario.arrivals_per_second is not None else None,
     )
+    index_flops, index_hours = work.index_flops, work.index_hours
     return Estimate(
         kind="inference",
         footprint=result,
-        flops=flops_per_request.scale(requests) + index_flops,
-        accelerator=accelerator,
+        flops=work.flops_per_request.scale(requests) + index_flops,
+        accelerator=hardware.accelerator,
         accelerator_count=per_replica * (deployment.replicas if deployment.mode == "dedicated" else 1),
-        accelerator_hours=accelerator_hours,
-        duration_hours=duration,
+        accelerator_hours=work.accelerator_hours,
+        duration_hours=work.duration_hours,
         ledger=ledger,
         data_version=catalog.data_version,
         serving=serving,

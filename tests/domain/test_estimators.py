@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from service.domain import (
@@ -19,7 +21,11 @@ from service.domain.inputs import (
     FineTuningRequest,
     HardwareSpec,
     InferenceRequest,
+    MeasuredSpec,
     ModelSpec,
+    RagSpec,
+    SloSpec,
+    TrafficSpec,
     TrainingRequest,
 )
 from service.domain.throughput import TRAINING_POWER_FRACTION_OF_TDP
@@ -337,3 +343,95 @@ def test_active_parameters_just_over_the_total_are_named_precisely(estimator):
         estimator.training(request)
     # With :g formatting both numbers printed as 405, and the message contradicted itself.
     assert error.value.message == "active_parameters_billion (405.00001) cannot exceed parameters_billion (405)."
+
+
+_RANKED_WORKLOADS = {
+    "on-demand-defaults": InferenceRequest(
+        model=ModelSpec(preset="llama-3.1-70b"), hardware=HardwareSpec(), requests=1e6
+    ),
+    "dedicated-requests": InferenceRequest(
+        model=ModelSpec(preset="llama-3.1-70b"),
+        hardware=HardwareSpec(count=4),
+        requests=1e6,
+        input_tokens_per_request=1000,
+        output_tokens_per_request=300,
+        deployment=DeploymentSpec(mode="dedicated", replicas=2, hours=720),
+        datacenter=DatacenterSpec(provider="aws", region="ap-south-1"),
+    ),
+    "traffic-slo-moe": InferenceRequest(
+        model=ModelSpec(preset="gpt-oss-120b"),
+        hardware=HardwareSpec(count=2),
+        traffic=TrafficSpec(requests_per_second=2),
+        input_tokens_per_request=1500,
+        output_tokens_per_request=600,
+        deployment=DeploymentSpec(mode="dedicated", replicas=2, hours=720),
+        slo=SloSpec(max_latency_seconds=30, max_time_to_first_token_seconds=1),
+        datacenter=DatacenterSpec(provider="gcp", region="europe-west4"),
+    ),
+    "rag-index-given-power": InferenceRequest(
+        model=ModelSpec(parameters_billion=8),
+        hardware=HardwareSpec(power_w=350, host_overhead_fraction=0.2),
+        requests=5e5,
+        batch_size=16,
+        rag=RagSpec(retrieved_tokens_per_request=2000, embedding_parameters_billion=0.3, corpus_tokens_billion=2),
+        include_embodied=False,
+    ),
+    "measured-eager": InferenceRequest(
+        model=ModelSpec(preset="llama-3.1-8b"),
+        hardware=HardwareSpec(),
+        requests=2e5,
+        deployment=DeploymentSpec(mode="dedicated", replicas=1, hours=48, engine="eager"),
+        measured=MeasuredSpec(it_energy_kwh=120.0),
+        datacenter=DatacenterSpec(country="FR"),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "on"), [(name, "accelerator") for name in _RANKED_WORKLOADS] + [("dedicated-requests", "instance_type")]
+)
+def test_ranking_figures_are_the_estimates_to_the_bit_on_every_accelerator(estimator, catalog, name, on):
+    # Recommendations rank candidates on these figures and show the finished estimate: a ranking that differed
+    # from the shown figures in the last bit could order candidates differently from what the answer says.
+    workload = _RANKED_WORKLOADS[name]
+    compared = 0
+    for ident in catalog.accelerators if on == "accelerator" else catalog.instances:
+        hardware = replace(
+            workload.hardware, **{on: ident}, count=None if on == "instance_type" else workload.hardware.count
+        )
+        request = replace(workload, hardware=hardware)
+        try:
+            full = estimator.estimate("inference", request)
+        except EstimationError:
+            with pytest.raises(EstimationError):
+                estimator.central("inference", request)
+            continue
+        central = estimator.central("inference", request)
+        assert central.emissions_kgco2e == full.footprint.emissions_kgco2e.value, ident
+        assert central.latency_seconds == full.serving.latency_seconds.value, ident
+        assert estimator.finish(central).as_dict() == full.as_dict(), ident
+        assert estimator.finish(central).as_dict() == full.as_dict(), ident  # finishing twice gives the same
+        compared += 1
+    assert compared >= 20
+
+
+@pytest.mark.parametrize("kind", ["training", "fine-tuning"])
+def test_ranking_a_training_job_is_its_full_estimate(estimator, kind):
+    request = (
+        TrainingRequest(
+            model=ModelSpec(preset="llama-3.1-8b"),
+            training_tokens_billion=100,
+            hardware=HardwareSpec(accelerator="nvidia-h100-sxm5-80gb", count=8),
+        )
+        if kind == "training"
+        else FineTuningRequest(
+            model=ModelSpec(preset="llama-3.1-8b"),
+            method="lora",
+            dataset_tokens_million=50,
+            hardware=HardwareSpec(accelerator="nvidia-a100-sxm4-80gb"),
+        )
+    )
+    central = estimator.central(kind, request)
+    assert central.estimate is not None and estimator.finish(central) is central.estimate
+    assert central.emissions_kgco2e == estimator.estimate(kind, request).footprint.emissions_kgco2e.value
+    assert central.latency_seconds is None

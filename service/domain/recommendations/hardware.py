@@ -8,14 +8,13 @@ from typing import Any
 from ...reference import Accelerator
 from ..calibration import TRAINING_THROUGHPUT
 from ..defaults import COMPUTE_PRECISION_FALLBACK
-from ..estimate import Estimate
 from ..fine_tuning import METHOD_PROFILES, fine_tuning_memory_gb
 from ..formulas.memory import minimum_accelerators
 from ..hardware import ResolvedModel
 from ..inference import context_tokens, replica_need
 from .model import ONE_SERVER_ACCELERATORS, Alternative
 from .registry import recommendation
-from .run import CLOUD_ONLY, MAX_ALTERNATIVES, RecommendationRun, format_number
+from .run import CLOUD_ONLY, MAX_ALTERNATIVES, Ranked, RecommendationRun, format_number
 from .sources import S_AWS, S_AZURE, S_GCP
 
 #: Largest tensor-parallel group per inference replica considered (one 8-accelerator server).
@@ -37,7 +36,7 @@ def efficient_hardware(run: RecommendationRun) -> None:
     precision = run.precision
     base_peak = peak_tflops(run.accelerator, precision)
     model = run.model
-    ranked: list[tuple[float, str, dict[str, Any], Estimate, str]] = []
+    ranked: list[tuple[Ranked, str, str]] = []
     for acc in _candidates(run, code):
         new_peak = peak_tflops(acc, precision)
         if new_peak is None or base_peak is None:
@@ -70,20 +69,19 @@ def efficient_hardware(run: RecommendationRun) -> None:
                 old_count = run.baseline.accelerator_count
                 new_count = hw.get("count", old_count) or old_count
                 patch["duration_hours"] = run.request.duration_hours * ratio * old_count / new_count
-        result = run.try_estimate(code, acc.id, patch, check_bounds=False, central=True)
-        if result is None:
-            continue
-        ranked.append((result[1].footprint.emissions_kgco2e.value, acc.id, result[0], result[1], fit_text))
-    ranked.sort(key=lambda t: (t[0], t[1]))
-    ranked = [
-        (value, acc_id, patch, run.completed(patch, estimate), fit_text)
-        for (value, acc_id, patch, estimate, fit_text), _ in run.shown(
-            code, ranked, subject=lambda t: t[1], patch=lambda t: t[2]
+        result = run.rank(code, acc.id, patch)
+        if result is not None:
+            ranked.append((result, acc.id, fit_text))
+    ranked.sort(key=lambda t: (t[0].emissions_kgco2e, t[1]))
+    shown = [
+        (acc_id, change, run.completed(result), fit_text)
+        for (result, acc_id, fit_text), change in run.shown(
+            code, ranked, subject=lambda t: t[1], patch=lambda t: t[0].patch
         )
     ]
-    if not ranked:
+    if not shown:
         return
-    _, acc_id, patch, estimate, fit_text = ranked[0]
+    acc_id, patch, estimate, fit_text = shown[0]
     acc = run.catalog.accelerators[acc_id]
     b, e = run.baseline.footprint, estimate.footprint
     tradeoffs = [
@@ -123,7 +121,7 @@ def efficient_hardware(run: RecommendationRun) -> None:
         [S_AWS, S_GCP, S_AZURE, f"Accelerator figures: {acc.source}"],
         [
             Alternative(a, ch, est.footprint.emissions_kgco2e, est.footprint.energy_kwh)
-            for _, a, ch, est, _ in ranked[1 : 1 + MAX_ALTERNATIVES]
+            for a, ch, est, _ in shown[1 : 1 + MAX_ALTERNATIVES]
         ],
     )
 

@@ -275,16 +275,16 @@ def _best_sized(
 ) -> tuple[dict[str, Any], Estimate] | None:
     """The change on today's accelerators per replica, and on the fewest that hold the changed model when the
     request fixed the count: whichever emits less (fewer accelerators hold less KV cache, so they can batch less)."""
-    tried = [run.try_estimate(code, subject, patch, check_bounds=False, central=True)]
+    tried = [run.rank(code, subject, patch)]
     fewer = _serving_count_patch(run, model, precision)
     if fewer:
         merged = {**patch, "hardware": {**patch.get("hardware", {}), **fewer["hardware"]}}
-        tried.append(run.try_estimate(code, subject, merged, check_bounds=False, central=True))
+        tried.append(run.rank(code, subject, merged))
     # Bounds are checked for the sizing that would be shown first, the other only if the caller could not apply it.
-    found = sorted((t for t in tried if t is not None), key=lambda t: t[1].footprint.emissions_kgco2e.value)
-    for change, estimate in found:
-        if run.applicable(code, subject, change):
-            return change, run.completed(change, estimate)
+    found = sorted((t for t in tried if t is not None), key=lambda t: t.emissions_kgco2e)
+    for ranked in found:
+        if run.applicable(code, subject, ranked.patch):
+            return ranked.patch, run.completed(ranked)
     return None
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..assumptions import Ledger
 from ..errors import EstimationError
 from ..estimate import Estimate
-from ..estimator import Estimator
+from ..estimator import Central, Estimator
 from ..hardware import ResolvedModel, precision_of, resolve_model
 from .model import Alternative, Constraints, Note, RagComparison, Recommendation, Savings
 from .patch import apply_patch, prune_patch
@@ -58,6 +59,22 @@ def duration_tradeoff(baseline: Estimate, changed: Estimate) -> str:
     return (
         f"Wall-clock duration per run: x{factor:.2f} ({format_number(after)} h instead of {format_number(before)} h)."
     )
+
+
+def _latency(estimate: Estimate) -> float | None:
+    return estimate.serving.latency_seconds.value if estimate.serving else None
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A change estimated for ranking: its pruned patch and central figures (:meth:`RecommendationRun.rank`)."""
+
+    patch: dict[str, Any]
+    central: Central
+
+    @property
+    def emissions_kgco2e(self) -> float:
+        return self.central.emissions_kgco2e
 
 
 def emissions_kg(estimate: Estimate) -> float:
@@ -143,8 +160,8 @@ class RecommendationRun:
         """The first ``limit`` ranked candidates whose change (``patch``, pruned; an empty one is no change) the
         caller could apply, with that change; each refused one on the way is noted.
 
-        Generators that rank many candidates estimate them with ``check_bounds=False`` and check bounds only
-        here, for the ones an answer shows: a bounds check is one schema load, dearer than an estimate.
+        Generators that rank many candidates (:meth:`rank`) check bounds only here, for the ones an answer
+        shows: a bounds check is one schema load, dearer than ranking a candidate.
         """
         out: list[tuple[Candidate, dict[str, Any]]] = []
         for candidate in ranked:
@@ -156,23 +173,49 @@ class RecommendationRun:
         return out
 
     def try_estimate(
-        self, code: str, subject: str, patch: dict[str, Any], *, check_bounds: bool = True, central: bool = False
+        self, code: str, subject: str, patch: dict[str, Any], *, check_bounds: bool = True
     ) -> tuple[dict[str, Any], Estimate] | None:
-        """Apply ``patch``, estimate; None (with a note) when the changed workload cannot be estimated or, with
-        ``check_bounds``, the caller could not apply the change. A ``central`` estimate is for ranking only
-        (:meth:`Estimator.central_estimate`): what an answer shows is estimated again with :meth:`completed`."""
+        """Apply ``patch``, estimate; None (with a note) when the changed workload cannot be estimated, breaks a
+        constraint or, with ``check_bounds``, the caller could not apply the change."""
         patch = prune_patch(self.request, patch)
         if not patch:
             return None
         if check_bounds and not self.applicable(code, subject, patch):
             return None
-        changed = apply_patch(self.request, patch)
         try:
-            estimate = (self.estimator.central_estimate if central else self.estimator.estimate)(self.kind, changed)
+            estimate = self.estimator.estimate(self.kind, apply_patch(self.request, patch))
         except EstimationError as error:
             self.note(code, subject, error.message)
             return None
+        if not self._within_constraints(code, subject, estimate, _latency(estimate)):
+            return None
+        return patch, estimate
+
+    def rank(self, code: str, subject: str, patch: dict[str, Any]) -> Ranked | None:
+        """Like :meth:`try_estimate` without the bounds check, for ranking many candidates: the central figures
+        only (:meth:`Estimator.central`); what an answer shows is finished with :meth:`completed` and its bounds
+        checked by :meth:`shown`."""
+        patch = prune_patch(self.request, patch)
+        if not patch:
+            return None
+        try:
+            central = self.estimator.central(self.kind, apply_patch(self.request, patch))
+        except EstimationError as error:
+            self.note(code, subject, error.message)
+            return None
+        if not self._within_constraints(code, subject, central.estimate, central.latency_seconds):
+            return None
+        return Ranked(patch, central)
+
+    def completed(self, ranked: Ranked) -> Estimate:
+        """The full estimate of a change :meth:`rank` ranked."""
+        return self.estimator.finish(ranked.central)
+
+    def _within_constraints(self, code: str, subject: str, estimate: Estimate | None, latency: float | None) -> bool:
+        """Whether a changed training job's ``estimate`` keeps each run within ``max_duration_factor`` and a
+        changed service's ``latency`` (s) is within ``max_latency_seconds_per_request``; a note if not."""
         if self.kind in ("training", "fine-tuning"):
+            assert estimate is not None  # ranking estimates these kinds in full
             factor = duration_factor(self.baseline, estimate)
             limit_factor = self.constraints.max_duration_factor
             if factor > limit_factor * (1 + 1e-9):
@@ -183,25 +226,17 @@ class RecommendationRun:
                     f"instead of {format_number(per_run_duration(self.baseline))} h), more than "
                     f"constraints.max_duration_factor {limit_factor:g}",
                 )
-                return None
+                return False
         limit = self.constraints.max_latency_seconds_per_request
-        if limit is not None and self.kind == "inference":
-            latency = estimate.serving.latency_seconds.value if estimate.serving else 0.0
-            if latency > limit * (1 + 1e-9):
-                self.note(
-                    code,
-                    subject,
-                    f"a request would take {latency:.3g} s from arrival to last token, more than "
-                    f"constraints.max_latency_seconds_per_request {limit:g} s",
-                )
-                return None
-        return patch, estimate
-
-    def completed(self, patch: dict[str, Any], estimate: Estimate) -> Estimate:
-        """The full estimate of a change :meth:`try_estimate` ranked (the same one when it was already full)."""
-        if estimate.ranges_complete:
-            return estimate
-        return self.estimator.estimate(self.kind, apply_patch(self.request, patch))
+        if limit is not None and latency is not None and latency > limit * (1 + 1e-9):
+            self.note(
+                code,
+                subject,
+                f"a request would take {latency:.3g} s from arrival to last token, more than "
+                f"constraints.max_latency_seconds_per_request {limit:g} s",
+            )
+            return False
+        return True
 
     def add(
         self,
