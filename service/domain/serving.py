@@ -23,8 +23,8 @@ from .formulas.inference import (
     Architecture,
     StepTime,
     concurrency,
+    decode_seconds_function,
     decode_step,
-    decode_step_seconds,
     power_fraction,
     prefill_step,
     replicas_for,
@@ -69,15 +69,23 @@ class ServingConstants:
         parallelism when a replica spans more than one accelerator; per sequence, scheduling and sampling; and
         for a mixture-of-experts spread over accelerators, the exchange of ``exchange_bytes`` per token with the
         experts it is routed to, at every layer (all-to-all)."""
+        return self.fixed_seconds_function(engine, layers, accelerators, exchange_bytes)(batch)
+
+    def fixed_seconds_function(
+        self, engine: str, layers: float, accelerators: int, exchange_bytes: float = 0.0
+    ) -> Callable[[float], float]:
+        """:meth:`fixed_seconds` as a function of the batch, what does not depend on it computed once."""
         per_layer = self.layer_seconds_eager if engine == EAGER else self.layer_seconds_continuous
         spread = accelerators > 1
         if spread:
             per_layer += self.layer_seconds_tensor_parallel
+        launches = layers * per_layer
+        sequence = self.sequence_seconds
+        if not spread:
+            return lambda batch: launches + batch * sequence + 0.0
         # Within a server the exchange shares one switch fabric; each further server adds its own.
-        servers = math.ceil(accelerators / ACCELERATORS_PER_SERVER)
-        rate = self.moe_exchange_bytes_per_second * servers
-        exchange = batch * layers * exchange_bytes / rate if spread else 0.0
-        return layers * per_layer + batch * self.sequence_seconds + exchange
+        rate = self.moe_exchange_bytes_per_second * math.ceil(accelerators / ACCELERATORS_PER_SERVER)
+        return lambda batch: launches + batch * sequence + batch * layers * exchange_bytes / rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +187,8 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
     peak = s.peak_flops_per_second * accelerators
     bandwidth = s.bandwidth_bytes_per_second * accelerators
     exchange = s.architecture.exchange_bytes_per_token_layer
-    fixed = c.fixed_seconds(s.engine, s.layers, accelerators, 1.0, exchange)
+    fixed_at = c.fixed_seconds_function(s.engine, s.layers, accelerators, exchange)
+    fixed = fixed_at(1.0)
     mean_context = s.prompt_tokens + s.output_tokens / 2.0
     prefill = prefill_step(
         s.architecture,
@@ -205,24 +214,17 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
             bandwidth,
             c.compute_efficiency,
             c.bandwidth_efficiency,
-            c.fixed_seconds(s.engine, s.layers, accelerators, batch, exchange),
+            fixed_at(batch),
             slowdown,
         )
 
+    decode_seconds = decode_seconds_function(s.architecture, mean_context, flops_per_second, bytes_per_second, slowdown)
     seconds: dict[float, float] = {}  # a step's duration by batch: the latency and first-token checks share it
 
     def step_seconds(batch: float) -> float:
         known = seconds.get(batch)
         if known is None:
-            known = seconds[batch] = decode_step_seconds(
-                s.architecture,
-                batch,
-                mean_context,
-                flops_per_second,
-                bytes_per_second,
-                c.fixed_seconds(s.engine, s.layers, accelerators, batch, exchange),
-                slowdown,
-            )
+            known = seconds[batch] = decode_seconds(batch, fixed_at(batch))
         return known
 
     def latency(batch: float) -> float:
@@ -240,7 +242,9 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
         wanted = s.shared_batch_per_accelerator * accelerators
     limited = s.batch_size is not None and s.batch_size > memory_cap
     cap = memory_cap if wanted is None else min(memory_cap, wanted)
-    cap, slo_met = _latency_cap(cap, latency, first_token, s)
+    cap, slo_met = latency_batch_cap(
+        cap, latency, first_token, s.max_latency_seconds, s.max_time_to_first_token_seconds
+    )
 
     if s.arrivals_per_second is not None:
         per_replica = s.arrivals_per_second / max(1, s.replicas)
@@ -271,27 +275,62 @@ def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
     )
 
 
-def _latency_cap(
-    cap: float, latency: Callable[[float], float], first_token: Callable[[float], float], s: Scenario
+def latency_batch_cap(
+    cap: float,
+    latency: Callable[[float], float],
+    first_token: Callable[[float], float],
+    latency_target: float | None,
+    first_token_target: float | None,
 ) -> tuple[float, bool]:
-    """The largest whole batch within the latency targets (latency grows with the batch), and whether even one
-    sequence at a time meets them."""
-    if s.max_latency_seconds is None and s.max_time_to_first_token_seconds is None:
+    """The largest whole batch up to ``cap`` whose ``latency`` and ``first_token`` times (seconds, growing with
+    the batch) are within their targets (None: no target), and whether even one sequence at a time meets them."""
+    if latency_target is None and first_token_target is None:
         return cap, True
 
     def within(batch: float) -> bool:
-        if s.max_latency_seconds is not None and latency(batch) > s.max_latency_seconds:
+        if latency_target is not None and latency(batch) > latency_target:
             return False
-        return s.max_time_to_first_token_seconds is None or first_token(batch) <= s.max_time_to_first_token_seconds
+        return first_token_target is None or first_token(batch) <= first_token_target
+
+    def excess(batch: float) -> float:
+        """How far past the nearer-to-binding target ``batch`` is, relative to it (at most 0 within both)."""
+        over = -math.inf
+        if latency_target is not None:
+            over = latency(batch) / latency_target - 1.0
+        if first_token_target is not None:
+            over = max(over, first_token(batch) / first_token_target - 1.0)
+        return over
 
     if not within(1.0):
         return 1.0, False
     if within(cap):
         return cap, True
+    # within(low) and not within(high) throughout, and the targets bind monotonically, so every search that keeps
+    # that ends on the same batch. Both times grow about linearly with the batch: the whole batches either side
+    # of where the excess interpolates to zero usually close the bracket at once (halving takes log2(cap) steps);
+    # a guess that leaves more than half the bracket is followed by a halving.
     low, high = 1.0, cap
+    excess_low, excess_high = excess(low), excess(high)
     while high - low > 1.0:
-        middle = math.floor((low + high) / 2.0)
-        low, high = (middle, high) if within(middle) else (low, middle)
+        last = high - low
+        largest = math.ceil(high) - 1.0  # the largest whole batch below high
+        if excess_high > excess_low:
+            guess = math.floor(low + (high - low) * (-excess_low) / (excess_high - excess_low))
+        else:
+            guess = math.floor((low + high) / 2.0)
+        for middle in (min(max(guess, low + 1.0), largest), min(max(guess + 1.0, low + 1.0), largest)):
+            if not low < middle < high:
+                continue
+            if within(middle):
+                low, excess_low = middle, excess(middle)
+            else:
+                high, excess_high = middle, excess(middle)
+        if high - low > 1.0 and high - low > last / 2.0:
+            middle = min(max(math.floor((low + high) / 2.0), low + 1.0), math.ceil(high) - 1.0)
+            if within(middle):
+                low, excess_low = middle, excess(middle)
+            else:
+                high, excess_high = middle, excess(middle)
     return low, True
 
 

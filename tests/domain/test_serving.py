@@ -28,6 +28,7 @@ from service.domain.inference import prepare
 from service.domain.serving import (
     Scenario,
     ServingConstants,
+    latency_batch_cap,
     memory_batch_cap,
     minimum_replica_accelerators,
     operating_point,
@@ -188,6 +189,61 @@ def test_concurrency_is_the_bisection_to_the_bit_with_fewer_evaluations(seed):
         counts.append(len(calls))
     # Bisection evaluates the latency 51 times whenever the replica is not full.
     assert max(counts) <= 32 and statistics.mean(counts) <= 12
+
+
+def _halving(cap: float, within) -> float:
+    """The definition the batch search must reproduce: halving [1, cap] on whole batches."""
+    if not within(1.0):
+        return 1.0
+    if within(cap):
+        return cap
+    low, high = 1.0, cap
+    while high - low > 1.0:
+        middle = min(max(math.floor((low + high) / 2.0), low + 1.0), math.ceil(high) - 1.0)
+        low, high = (middle, high) if within(middle) else (low, middle)
+    return low
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_latency_cap_is_the_halving_search_with_fewer_evaluations(seed):
+    rng = random.Random(seed)
+    counts, halvings = [], []
+    for _ in range(250):
+        prefill, fixed, per_sequence = rng.uniform(1e-4, 0.05), rng.uniform(1e-3, 0.05), rng.uniform(1e-5, 1e-3)
+        tokens, knee = rng.uniform(1, 4000), rng.uniform(1, 512)
+
+        def step(c, fixed=fixed, per_sequence=per_sequence, knee=knee):
+            return fixed + per_sequence * max(c, knee)
+
+        def latency(c, prefill=prefill, tokens=tokens):
+            return c * prefill + tokens * step(c)
+
+        def first_token(c, prefill=prefill):
+            return step(c) + prefill
+
+        cap = rng.choice([1.0, 7.5, 64.0, 347.0, 4096.0, 100_000.0])
+        # Targets anywhere from unreachable to loose, one or both given.
+        latency_target = rng.choice([None, latency(1.0) * 10 ** rng.uniform(-0.2, 3)])
+        first_token_target = rng.choice([None, first_token(1.0) * 10 ** rng.uniform(-0.2, 2)])
+        calls = []
+
+        def counted(c, calls=calls, latency=latency):
+            calls.append(c)
+            return latency(c)
+
+        def within(c, latency=latency, first_token=first_token, lt=latency_target, ft=first_token_target):
+            return (lt is None or latency(c) <= lt) and (ft is None or first_token(c) <= ft)
+
+        expected = _halving(cap, within) if (latency_target, first_token_target) != (None, None) else cap
+        batch, met = latency_batch_cap(cap, counted, first_token, latency_target, first_token_target)
+        assert batch == expected
+        assert met == within(1.0)
+        assert batch == cap or not within(batch + 1.0)
+        counts.append(len(set(calls)))
+        halving_calls = []
+        _halving(cap, lambda c, halving_calls=halving_calls, within=within: halving_calls.append(c) or within(c))
+        halvings.append(len(halving_calls))
+    assert statistics.mean(counts) < statistics.mean(halvings) / 2
 
 
 @pytest.mark.parametrize(

@@ -86,16 +86,29 @@ class Architecture:
         With E experts of X parameters each and k per token, N = S + E X and N_active = S + k X, so
         X = (N - N_active) / (E - k). When E and k are not known, k/E = N_active / N and S = 0 (one token reads
         the active parameters, a large batch all of them)."""
+        return self.weight_bytes_per_step_function()(batch)
+
+    def weight_bytes_per_step_function(self) -> Callable[[float], float]:
+        """:meth:`weight_bytes_per_step` as a function of the batch, what does not depend on it computed once."""
+        bytes_per_parameter = self.bytes_per_parameter
         if not self.is_moe:
-            return self.weight_bytes
-        if self.experts is not None and self.experts_per_token is not None:
-            expert = (self.parameters - self.active_parameters) / (self.experts - self.experts_per_token)
-            shared = max(0.0, self.active_parameters - self.experts_per_token * expert)
-            touched = shared + distinct_experts(self.experts, self.experts_per_token, batch) * expert
-        else:
-            share = self.active_parameters / self.parameters
-            touched = self.parameters * (1.0 - (1.0 - share) ** max(batch, 1.0))
-        return touched * self.bytes_per_parameter
+            weight_bytes = self.weight_bytes
+            return lambda batch: weight_bytes
+        experts, per_token, parameters = self.experts, self.experts_per_token, self.parameters
+        if experts is not None and per_token is not None:
+            expert = (parameters - self.active_parameters) / (experts - per_token)
+            shared = max(0.0, self.active_parameters - per_token * expert)
+
+            def routed(batch: float) -> float:
+                return (shared + distinct_experts(experts, per_token, batch) * expert) * bytes_per_parameter
+
+            return routed
+        unrouted = 1.0 - self.active_parameters / parameters
+
+        def unknown(batch: float) -> float:
+            return parameters * (1.0 - unrouted ** max(batch, 1.0)) * bytes_per_parameter
+
+        return unknown
 
 
 def prefill_flops(architecture: Architecture, prompt_tokens: float) -> float:
@@ -165,13 +178,38 @@ def decode_step_seconds(
     expert_slowdown: float = 1.0,
 ) -> float:
     """``decode_step(...).seconds`` for the achieved ``flops_per_second`` (peak x compute efficiency) and
-    ``bytes_per_second``, to the bit, without building the step: what solving for the batch evaluates many
-    times."""
-    linear_compute, linear_memory, attention_compute, attention_memory = _decode_parts(
-        architecture, batch, mean_context_tokens, flops_per_second, bytes_per_second, expert_slowdown
+    ``bytes_per_second``, to the bit, without building the step."""
+    seconds = decode_seconds_function(
+        architecture, mean_context_tokens, flops_per_second, bytes_per_second, expert_slowdown
     )
-    # StepTime.seconds: the fixed part plus each operator's longer side, summed in order from 0.
-    return fixed_seconds + (max(linear_compute, linear_memory) + max(attention_compute, attention_memory))
+    return seconds(batch, fixed_seconds)
+
+
+def decode_seconds_function(
+    architecture: Architecture,
+    mean_context_tokens: float,
+    flops_per_second: float,
+    bytes_per_second: float,
+    expert_slowdown: float = 1.0,
+) -> Callable[[float, float], float]:
+    """:func:`decode_step_seconds` as a function of the batch and the fixed seconds, for one replica and context:
+    what solving for the batch evaluates many times. What does not depend on the batch is computed once, as the
+    step computes it; the rest in the step's order of operations, so every value is the step's to the bit."""
+    flops_per_token = INFERENCE_FLOPS_PER_PARAMETER_TOKEN
+    active = architecture.active_parameters
+    attention = architecture.attention_flops_per_context_token
+    kv = architecture.kv_bytes_per_token
+    weight_bytes = architecture.weight_bytes_per_step_function()
+
+    def seconds(batch: float, fixed_seconds: float) -> float:
+        linear_compute = expert_slowdown * batch * flops_per_token * active / flops_per_second
+        linear_memory = expert_slowdown * weight_bytes(batch) / bytes_per_second
+        attention_compute = batch * attention * mean_context_tokens / flops_per_second
+        attention_memory = batch * mean_context_tokens * kv / bytes_per_second
+        # StepTime.seconds: the fixed part plus each operator's longer side, summed in order from 0.
+        return fixed_seconds + (max(linear_compute, linear_memory) + max(attention_compute, attention_memory))
+
+    return seconds
 
 
 def _decode_parts(
