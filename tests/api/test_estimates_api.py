@@ -253,6 +253,25 @@ def test_inference_accepts_traffic_latency_targets_routing_and_mxfp4(client):
     assert {"effective_batch_size", "latency_seconds", "time_to_first_token_seconds", "replicas_needed"} <= set(serving)
 
 
+def test_a_fractional_batch_size_under_a_binding_latency_target_is_answered(client):
+    # Llama 3.1 8B on one H100: 3.81 s to the last token at a batch of 1, 3.89 s at 2, 3.93 s at 2.5. A 3.9 s
+    # target allows 2 of the 2.5 the caller caps the batch at: the largest whole batch within it.
+    payload = {
+        "model": {"preset": "llama-3.1-8b"},
+        "hardware": {"accelerator": "nvidia-h100-sxm5-80gb"},
+        "requests": 1000,
+        "input_tokens_per_request": 1000,
+        "output_tokens_per_request": 500,
+        "batch_size": 2.5,
+        "slo": {"max_latency_seconds": 3.9},
+    }
+    response = client.post("/v1/estimates/inference", json=payload)
+    assert response.status_code == 200, response.get_json()
+    serving = response.get_json()["serving"]
+    assert serving["effective_batch_size"]["value"] == 2
+    assert serving["latency_seconds"]["value"] <= 3.9
+
+
 @pytest.mark.parametrize(
     ("payload", "field", "suggestion"),
     [
