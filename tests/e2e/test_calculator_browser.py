@@ -580,6 +580,51 @@ def test_applying_a_recommendation_re_estimates_and_compares(watched, api):
     watch.check()
 
 
+def test_a_comparison_that_answers_late_does_not_replace_the_next(watched, api):
+    # Two recommendations applied one after the other: if the first comparison answers after the second, the page
+    # must still compare the workload it shows with the one before it, not the earlier pair.
+    def first_applied(workload):
+        item = requests.post(
+            f"{api}/v1/recommendations", json={"kind": "inference", "workload": workload}, timeout=60
+        ).json()["recommendations"][0]
+        return item, merge_patch(workload, item["change"])
+
+    first, after_first = first_applied(DEDICATED)
+    second, after_second = first_applied(after_first)
+    watch = watched()
+    page = watch.page
+    held = []
+    page.route(f"{api}/v1/compare*", lambda route: held.append(route))
+    page.goto(_link(api, "inference", DEDICATED))
+    _wait_for_recommendations(page)
+    apply = page.locator("[data-recommendation]").first.get_by_role("button", name="Apply and re-estimate")
+    apply.click()
+    _wait_until(page, lambda: _url_state(page) == ("inference", after_first), "the first change in the URL")
+    assert first["title"] != second["title"]
+    page.wait_for_function(  # the recommendations for the changed workload are shown
+        "title => document.querySelector('genai-footprint-calculator').shadowRoot"
+        ".querySelector('[data-recommendation] h3')?.textContent === title",
+        arg=second["title"],
+        timeout=30_000,
+    )
+    _wait_for_recommendations(page)
+    apply.click()
+    _wait_until(page, lambda: _url_state(page) == ("inference", after_second), "the second change in the URL")
+    _wait_until(page, lambda: len(held) == 2, "both comparison requests")
+    held[1].fulfill(response=held[1].fetch())
+    applied = page.locator("section.comparison p", has_text="Applied:")
+    applied.wait_for(timeout=30_000)
+    assert applied.inner_text() == f"Applied: {second['title']}."
+    held[0].fulfill(response=held[0].fetch())
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 200))")  # let its promise chain settle
+    assert applied.inner_text() == f"Applied: {second['title']}."
+    shown = _estimate(api, "inference", after_second)
+    cell = page.locator("table.compare [data-scenario='after'][data-field='energy_kwh']")
+    assert float(cell.get_attribute("data-value")) == pytest.approx(shown["energy_kwh"]["value"], rel=1e-12)
+    watch.check()
+
+
 def test_downloads_hold_the_answer_and_its_figures(watched, api):
     workload = INFERENCE_EXAMPLES[next(iter(INFERENCE_EXAMPLES))]["value"]
     answer = _estimate(api, "inference", workload)

@@ -63,6 +63,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
   #fields = new Map(); // path -> {field, control, error}
   #catalogs = new Map(); // request path -> Promise of items
   #sequence = 0;
+  #comparing = 0; // the comparison being made: an earlier one that answers late is dropped
   #started = false;
   #starts = 0;
   #ready = false;
@@ -246,7 +247,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
     this.#setKind(kind, workload);
     this.#ui.results.hidden = true;
     this.#ui.recommendations.hidden = true;
-    this.#ui.comparison.hidden = true;
+    this.#hideComparison();
     this.#answer = null;
   }
 
@@ -535,7 +536,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
     event.preventDefault();
     this.#workload = this.#readForm();
     this.#previous = null;
-    this.#ui.comparison.hidden = true;
+    this.#hideComparison();
     this.#estimate();
   }
 
@@ -808,8 +809,15 @@ export class GenaiFootprintCalculator extends HTMLElement {
     await estimating;
   }
 
+  /** Hides the comparison, and drops one still on its way. */
+  #hideComparison() {
+    this.#comparing += 1;
+    this.#ui.comparison.hidden = true;
+  }
+
   async #compare(before, after, title) {
     const ui = this.#ui;
+    const sequence = ++this.#comparing;
     const heading = h("h2", {id: "comparison-title"}, "Before and after");
     ui.comparison.hidden = false;
     ui.comparison.setAttribute("aria-busy", "true");
@@ -825,6 +833,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
         kind: before.kind,
         scenarios: [{name: "Before", workload: before.workload}, {name: "After", workload: after.workload}],
       });
+      if (sequence !== this.#comparing) return;
       if (!result.ok) {
         refused(result.problem);
         return;
@@ -834,6 +843,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
     } else {
       // A change of kind (retrieval instead of fine-tuning) cannot be one comparison: both estimates, side by side.
       const results = await Promise.all([before, after].map((item) => this.#api.post(`v1/estimates/${item.kind}`, item.workload)));
+      if (sequence !== this.#comparing) return;
       const failed = results.find((result) => !result.ok);
       if (failed) {
         refused(failed.problem);
@@ -878,7 +888,7 @@ export class GenaiFootprintCalculator extends HTMLElement {
     if (!this.#previous) return;
     const {kind, workload} = this.#previous;
     this.#previous = null;
-    this.#ui.comparison.hidden = true;
+    this.#hideComparison();
     this.#setKind(kind, workload);
     this.#estimate();
   }
