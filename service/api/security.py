@@ -212,8 +212,8 @@ class SecurityHeaders:
     """WSGI middleware adding the security, cache and CORS headers to every response.
 
     At the WSGI level these are appends to the header list the app hands to ``start_response``; as a Flask
-    ``after_request`` hook the same work cost about 15 us a request in werkzeug header operations and
-    context-local lookups (bench/README.md).
+    ``after_request`` hook the same work costs werkzeug header operations and context-local lookups on
+    every request (bench/README.md).
     """
 
     def __init__(self, wsgi_app, allowed_origins: frozenset[str]) -> None:

@@ -17,7 +17,7 @@ DERIVED = "derived"
 
 #: One assumption as recorded: name, value (a number, a string or a ``Range``), unit, status, source. A plain
 #: tuple because an estimate records about twenty and only ever turns them into JSON (``Ledger.assumption_dicts``):
-#: a frozen dataclass per assumption, converted by its own ``as_dict``, cost ~0.6 us each, a sixth of an estimate.
+#: a frozen dataclass per assumption, converted by its own ``as_dict``, cost a sixth of an estimate.
 Assumption = tuple[str, Any, str, str, str]
 
 

@@ -43,8 +43,9 @@ class Estimator:
 
     def central(self, kind: str, request: Any) -> Central:
         """The estimate's central emissions, to the bit, for ranking candidates: of an inference estimate only
-        its central operating point is computed (about a third of the work) and :meth:`finish` completes it; the
-        other kinds are estimated in full."""
+        its central operating point is computed and priced (the points at the defaulted inputs' lows and highs,
+        the ranges and the answer's figures are left out) and :meth:`finish` completes it; the other kinds are
+        estimated in full."""
         if kind == "inference":
             partial = central_inference(self.catalog, self.site_defaults, request)
             return Central(partial.emissions_kgco2e, partial.latency_seconds, None, partial)

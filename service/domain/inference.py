@@ -74,8 +74,8 @@ def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: I
 @dataclass(frozen=True, slots=True)
 class CentralInference:
     """An inference estimate's central emissions and latency, equal to the bit to the full estimate's, and what
-    was computed to get them: ranking candidates needs only these (the central operating point, no ranges),
-    about a third of an estimate's work; :func:`finish_inference` completes the estimate from here."""
+    was computed to get them: ranking candidates needs only these (the central operating point, no ranges and
+    no other points); :func:`finish_inference` completes the estimate from here."""
 
     emissions_kgco2e: float
     latency_seconds: float

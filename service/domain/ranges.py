@@ -38,9 +38,9 @@ class Range:
     Immutable by convention: every operation returns a new ``Range`` and nothing assigns to a field after
     ``__init__`` (tests/domain/test_ranges.py checks the source), so defaults can be shared by every request.
     A plain ``__slots__`` class rather than a frozen dataclass because an estimate builds about seventy of
-    them: the frozen dataclass's ``__init__`` (``object.__setattr__`` per field, then ``__post_init__``) took
-    ~440 ns, this one ~170 ns. Enforcing immutability with a raising ``__setattr__`` (fields stored through
-    the slot descriptors) costs ~120 ns per construction, about 10 us of a 90 us inference estimate.
+    them: the frozen dataclass's ``__init__`` (``object.__setattr__`` per field, then ``__post_init__``) cost
+    about two and a half times this one's. Enforcing immutability with a raising ``__setattr__`` (fields stored
+    through the slot descriptors) would cost about a tenth of an inference estimate (bench/README.md).
     Equality, hash and repr are those the dataclass had.
     """
 
@@ -96,7 +96,7 @@ class Range:
 
     def times(self, *others: Range) -> Range:
         """Product with independent factors, spreads combined in quadrature (see module doc)."""
-        if len(others) == 1:  # most products: ~0.2 us faster unrolled
+        if len(others) == 1:  # most products: unrolled
             return _product(self, others[0])
         return _combine(self, others, invert=())
 
@@ -172,8 +172,8 @@ def _combine(first: Range, factors: tuple[Range, ...], invert: tuple[Range, ...]
 def _product(a: Range, b: Range) -> Range:
     """``_combine(a, (b,), ())`` unrolled, bit for bit (tests/domain/test_ranges.py checks it).
 
-    Products of two factors are most of an estimate's arithmetic (about fifteen per inference estimate);
-    without the general loop each costs ~0.85 instead of ~1.05 us.
+    Products of two factors are most of an estimate's arithmetic (about fifteen per inference estimate), so
+    they skip the general loop.
     """
     av, alo, ahi = a.value, a.low, a.high
     bv, blo, bhi = b.value, b.low, b.high

@@ -42,7 +42,7 @@ class _Metrics:
     estimates: Counter
     build_info: Gauge
     #: Labelled children by label values. prometheus_client's ``labels()`` validates the values and takes a
-    #: lock on every call (~3 us); the label sets here are bounded (routes x methods x statuses, kinds), so
+    #: lock on every call; the label sets here are bounded (routes x methods x statuses, kinds), so
     #: each child is looked up once and reused. Concurrent first look-ups get the same child.
     request_children: dict = field(default_factory=dict)
     estimate_children: dict = field(default_factory=dict)

@@ -3,7 +3,7 @@
 It wraps ``app.wsgi_app`` rather than hooking ``before_request``/``after_request``: at the WSGI level the
 request id, the status and the response length are plain values in ``environ`` and the header list, so
 every request pays a few dictionary lookups instead of a dozen context-local proxy lookups and werkzeug
-header operations (about 40 us a request, bench/README.md), and the timing covers Flask's own routing and
+header operations (bench/README.md), and the timing covers Flask's own routing and
 error handling too. The one thing only Flask knows, the matched URL rule (the ``endpoint`` label, bounded
 by the routes, unlike the raw path), is noted in ``environ`` by a one-line ``before_request`` hook.
 """

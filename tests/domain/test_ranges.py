@@ -97,7 +97,7 @@ def test_non_finite_bounds_raise_the_overflow_error():
 
 
 def test_nothing_assigns_to_a_range_field():
-    """Range is immutable by convention (a raising __setattr__ would cost ~10% of an estimate), and the
+    """Range is immutable by convention (a raising __setattr__ would slow every estimate), and the
     defaults are Ranges shared by every request: no code outside ``Range.__init__`` may assign a field."""
     import ast
     from pathlib import Path

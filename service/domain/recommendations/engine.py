@@ -1,8 +1,9 @@
 """Quantified recommendations: each candidate change is re-estimated with the same engine as the baseline.
 
 Changed requests are derived from the validated baseline with :func:`apply_patch` (``dataclasses.replace``),
-never re-validated here, so ranking all 144 regions costs 144 estimator calls (~100 us each); the caller may
-pass ``refuse_change`` to keep out changes its own input bounds would refuse (the API does).
+never re-validated here. Candidates are ranked on their central figures (:meth:`Estimator.central`; regions
+on the baseline's work priced at each site) and only those an answer shows are estimated in full. The caller
+may pass ``refuse_change`` to keep out changes its own input bounds would refuse (the API does).
 
 One generator per recommendation code (declared with its code in :mod:`.registry`), grouped by what they
 change: :mod:`.location`, :mod:`.hardware`, :mod:`.training` and :mod:`.inference`. All share the
