@@ -311,26 +311,28 @@ def latency_batch_cap(
     # a guess that leaves more than half the bracket is followed by a halving.
     low, high = 1.0, cap
     excess_low, excess_high = excess(low), excess(high)
+
+    def probe(batch: float) -> bool:
+        """Narrow the bracket at ``batch`` (moved to a whole batch inside it); whether it was within."""
+        nonlocal low, high, excess_low, excess_high
+        middle = min(max(batch, low + 1.0), math.ceil(high) - 1.0)
+        if within(middle):
+            low, excess_low = middle, excess(middle)
+            return True
+        high, excess_high = middle, excess(middle)
+        return False
+
     while high - low > 1.0:
-        last = high - low
-        largest = math.ceil(high) - 1.0  # the largest whole batch below high
-        if excess_high > excess_low:
-            guess = math.floor(low + (high - low) * (-excess_low) / (excess_high - excess_low))
-        else:
-            guess = math.floor((low + high) / 2.0)
-        for middle in (min(max(guess, low + 1.0), largest), min(max(guess + 1.0, low + 1.0), largest)):
-            if not low < middle < high:
-                continue
-            if within(middle):
-                low, excess_low = middle, excess(middle)
-            else:
-                high, excess_high = middle, excess(middle)
-        if high - low > 1.0 and high - low > last / 2.0:
-            middle = min(max(math.floor((low + high) / 2.0), low + 1.0), math.ceil(high) - 1.0)
-            if within(middle):
-                low, excess_low = middle, excess(middle)
-            else:
-                high, excess_high = middle, excess(middle)
+        width = high - low
+        guess = (
+            math.floor(low + width * (-excess_low) / (excess_high - excess_low))
+            if excess_high > excess_low
+            else math.floor((low + high) / 2.0)
+        )
+        if probe(guess) and high - low > 1.0 and (-excess_low) * (high - low) < excess_high - excess_low:
+            probe(low + 1.0)  # the crossing is within one batch of the guess: the next one ends the search
+        if high - low > width / 2.0 and high - low > 1.0:
+            probe(math.floor((low + high) / 2.0))
     return low, True
 
 

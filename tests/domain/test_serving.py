@@ -244,6 +244,7 @@ def test_the_latency_cap_is_the_halving_search_with_fewer_evaluations(seed):
         _halving(cap, lambda c, halving_calls=halving_calls, within=within: halving_calls.append(c) or within(c))
         halvings.append(len(halving_calls))
     assert statistics.mean(counts) < statistics.mean(halvings) / 2
+    assert max(counts) <= 2 * max(halvings)
 
 
 @pytest.mark.parametrize(
