@@ -22,6 +22,8 @@ from service.domain.inputs import (
     InferenceRequest,
     ModelSpec,
     RagSpec,
+    SloSpec,
+    TrafficSpec,
     TrainingRequest,
 )
 from service.reference import load_catalog
@@ -135,6 +137,16 @@ inference = st.builds(
     ),
     datacenter=datacenter,
     include_embodied=st.booleans(),
+    traffic=st.one_of(st.none(), st.builds(TrafficSpec, requests_per_second=floats(1e-6, 1e9))),
+    # Latency targets from unreachable to loose, with fractional batch caps above: the batch search must end.
+    slo=st.one_of(
+        st.none(),
+        st.builds(
+            SloSpec,
+            max_latency_seconds=st.one_of(st.none(), floats(1e-3, 1e7)),
+            max_time_to_first_token_seconds=st.one_of(st.none(), floats(1e-4, 1e7)),
+        ),
+    ),
 )
 
 
@@ -325,6 +337,10 @@ def test_inference_is_monotonic_in_output_tokens(acc, dc, preset, tokens):
         )
         for t in tokens
     )
+    # Without hardware.count each answer sizes its own replica for its context, and a larger replica batches
+    # more: across that step a longer answer can cost less (a different deployment, stated in the answer). On
+    # the same replica, more tokens never cost less.
+    assume(small["serving"]["accelerators_per_replica"] == large["serving"]["accelerators_per_replica"])
     for key in HEADLINE:
         _le(small[key], large[key], key)
 
