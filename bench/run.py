@@ -204,14 +204,11 @@ class Server:
         return self.stderr_path.read_text(errors="replace").count("Booting worker")
 
     def stop(self) -> None:
+        # Quick shutdown, waited for longer than gunicorn's graceful_timeout: a worker that does not quit in
+        # time is killed by its master, which a master killed earlier would leave running.
         for process in (self.nginx, self.proc):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGINT)  # quick shutdown
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            if process is not None:
+                proxied.stop_process(process, signal.SIGINT)
         self._stderr.close()
         if self.proxy_dir is not None:
             shutil.rmtree(self.proxy_dir, ignore_errors=True)
