@@ -157,14 +157,14 @@ def decode_step(
     """One decoding step of ``batch`` sequences at ``mean_context_tokens`` each, on a replica of the given peak
     and bandwidth, at the achieved shares of them: the weight matrices (2 x N_active FLOPs per sequence against
     the weights the batch touches), then attention (its FLOPs against each sequence's KV cache)."""
-    linear_compute, linear_memory, attention_compute, attention_memory = _decode_parts(
+    parts = _decode_parts_function(
         architecture,
-        batch,
         mean_context_tokens,
         peak_flops_per_second * compute_efficiency,
         bandwidth_bytes_per_second * bandwidth_efficiency,
         expert_slowdown,
     )
+    linear_compute, linear_memory, attention_compute, attention_memory = parts(batch)
     return StepTime(fixed_seconds, ((linear_compute, linear_memory), (attention_compute, attention_memory)))
 
 
@@ -194,43 +194,43 @@ def decode_seconds_function(
 ) -> Callable[[float, float], float]:
     """:func:`decode_step_seconds` as a function of the batch and the fixed seconds, for one replica and context:
     what solving for the batch evaluates many times. What does not depend on the batch is computed once, as the
-    step computes it; the rest in the step's order of operations, so every value is the step's to the bit."""
-    flops_per_token = INFERENCE_FLOPS_PER_PARAMETER_TOKEN
-    active = architecture.active_parameters
-    attention = architecture.attention_flops_per_context_token
-    kv = architecture.kv_bytes_per_token
-    weight_bytes = architecture.weight_bytes_per_step_function()
+    step computes it, so every value is the step's to the bit."""
+    parts = _decode_parts_function(
+        architecture, mean_context_tokens, flops_per_second, bytes_per_second, expert_slowdown
+    )
 
     def seconds(batch: float, fixed_seconds: float) -> float:
-        linear_compute = expert_slowdown * batch * flops_per_token * active / flops_per_second
-        linear_memory = expert_slowdown * weight_bytes(batch) / bytes_per_second
-        attention_compute = batch * attention * mean_context_tokens / flops_per_second
-        attention_memory = batch * mean_context_tokens * kv / bytes_per_second
+        linear_compute, linear_memory, attention_compute, attention_memory = parts(batch)
         # StepTime.seconds: the fixed part plus each operator's longer side, summed in order from 0.
         return fixed_seconds + (max(linear_compute, linear_memory) + max(attention_compute, attention_memory))
 
     return seconds
 
 
-def _decode_parts(
+def _decode_parts_function(
     architecture: Architecture,
-    batch: float,
     mean_context_tokens: float,
     flops_per_second: float,
     bytes_per_second: float,
     expert_slowdown: float,
-) -> tuple[float, float, float, float]:
-    """Compute and memory seconds of the weight matrices, then of attention, in one decoding step."""
-    return (
-        expert_slowdown
-        * batch
-        * INFERENCE_FLOPS_PER_PARAMETER_TOKEN
-        * architecture.active_parameters
-        / flops_per_second,
-        expert_slowdown * architecture.weight_bytes_per_step(batch) / bytes_per_second,
-        batch * architecture.attention_flops_per_context_token * mean_context_tokens / flops_per_second,
-        batch * mean_context_tokens * architecture.kv_bytes_per_token / bytes_per_second,
-    )
+) -> Callable[[float], tuple[float, float, float, float]]:
+    """Compute and memory seconds of the weight matrices, then of attention, in one decoding step of a batch,
+    what does not depend on the batch taken once."""
+    flops_per_token = INFERENCE_FLOPS_PER_PARAMETER_TOKEN
+    active = architecture.active_parameters
+    attention = architecture.attention_flops_per_context_token
+    kv = architecture.kv_bytes_per_token
+    weight_bytes = architecture.weight_bytes_per_step_function()
+
+    def parts(batch: float) -> tuple[float, float, float, float]:
+        return (
+            expert_slowdown * batch * flops_per_token * active / flops_per_second,
+            expert_slowdown * weight_bytes(batch) / bytes_per_second,
+            batch * attention * mean_context_tokens / flops_per_second,
+            batch * mean_context_tokens * kv / bytes_per_second,
+        )
+
+    return parts
 
 
 def prefill_step(
