@@ -52,7 +52,7 @@ from .serving import (
     minimum_replica_accelerators,
     operating_point,
 )
-from .site import SiteDefaults, resolve_site
+from .site import Site, SiteDefaults, resolve_site
 
 #: KV cache per token when the architecture is unknown: Llama 3 8B's 128 KiB (32 layers x 8 KV heads x 128 x K,V
 #: x 2 bytes; its config.json) scaled with sqrt(parameters / 8B), which tracks grouped-query models from 1B to
@@ -93,23 +93,18 @@ def central_inference(catalog: Catalog, site_defaults: SiteDefaults, request: In
     served = prepare(catalog, request, ledger)
     constants = calibration.INFERENCE_SERVING
     point = operating_point(served.scenario, constants)
-    scratch = Ledger()  # the finished estimate records these itself, in its own order
-    work = _serving_work(
-        request,
-        served,
-        point,
-        Range.exact(point.busy_seconds_per_request),
-        Range.exact(point.busy_joules_per_request),
-        constants,
-        scratch,
+    busy_seconds, busy_joules = Range.exact(point.busy_seconds_per_request), Range.exact(point.busy_joules_per_request)
+    # The finished estimate records these assumptions itself, in its own order.
+    priced = _priced_work(
+        catalog, site_defaults, request, served, point, busy_seconds, busy_joules, constants, Ledger()
     )
-    accelerators_kwh, host_kwh = it_energy_kwh(
-        served.hardware, work.accelerators_kwh, work.accelerator_hours, request.measured, scratch
-    )
-    rate = embodied_rate_kg_per_accelerator_hour(served.hardware, scratch) if request.include_embodied else None
-    site = resolve_site(catalog, site_defaults, request.datacenter, scratch)
+    rate = priced.embodied_kg_per_accelerator_hour
     emissions = central_emissions_kgco2e(
-        accelerators_kwh.value, host_kwh.value, work.accelerator_hours.value, site, None if rate is None else rate.value
+        priced.accelerators_kwh.value,
+        priced.host_kwh.value,
+        priced.work.accelerator_hours.value,
+        priced.site,
+        None if rate is None else rate.value,
     )
     return CentralInference(emissions, point.latency_seconds, request, served, point, ledger)
 
@@ -625,6 +620,41 @@ def _serving_work(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PricedWork:
+    """The serving work with the host beside the accelerators, the embodied rate (None when excluded) and the
+    site: every input of :func:`footprint`."""
+
+    work: ServingWork
+    accelerators_kwh: Range
+    host_kwh: Range
+    embodied_kg_per_accelerator_hour: Range | None
+    site: Site
+
+
+def _priced_work(
+    catalog: Catalog,
+    site_defaults: SiteDefaults,
+    request: InferenceRequest,
+    served: Served,
+    point: OperatingPoint,
+    busy_seconds: Range,
+    busy_joules: Range,
+    constants: ServingConstants,
+    ledger: Ledger,
+) -> PricedWork:
+    """:func:`_serving_work`, then IT energy (a measurement replacing what it covers), embodied rate and site."""
+    hardware = served.hardware
+    work = _serving_work(request, served, point, busy_seconds, busy_joules, constants, ledger)
+    accelerators_kwh, host_kwh = it_energy_kwh(
+        hardware, work.accelerators_kwh, work.accelerator_hours, request.measured, ledger
+    )
+    rate = embodied_rate_kg_per_accelerator_hour(hardware, ledger) if request.include_embodied else None
+    return PricedWork(
+        work, accelerators_kwh, host_kwh, rate, resolve_site(catalog, site_defaults, request.datacenter, ledger)
+    )
+
+
 def _footprint(
     catalog: Catalog,
     site_defaults: SiteDefaults,
@@ -637,15 +667,25 @@ def _footprint(
 ) -> Estimate:
     hardware, scenario, requests = served.hardware, served.scenario, served.requests
     per_replica = served.replica.accelerators
-    work = _serving_work(
-        request, served, point, ranges.busy_seconds_per_request, ranges.busy_joules_per_request, constants, ledger
+    priced = _priced_work(
+        catalog,
+        site_defaults,
+        request,
+        served,
+        point,
+        ranges.busy_seconds_per_request,
+        ranges.busy_joules_per_request,
+        constants,
+        ledger,
     )
-    accelerators_kwh, host_kwh = it_energy_kwh(
-        hardware, work.accelerators_kwh, work.accelerator_hours, request.measured, ledger
+    work = priced.work
+    result = footprint(
+        priced.accelerators_kwh,
+        priced.host_kwh,
+        work.accelerator_hours,
+        priced.site,
+        priced.embodied_kg_per_accelerator_hour,
     )
-    embodied_rate = embodied_rate_kg_per_accelerator_hour(hardware, ledger) if request.include_embodied else None
-    site = resolve_site(catalog, site_defaults, request.datacenter, ledger)
-    result = footprint(accelerators_kwh, host_kwh, work.accelerator_hours, site, embodied_rate)
     if requests <= 0:
         ledger.warn("no-requests", "requests is 0: per-request figures are undefined.")
     deployment = request.deployment
