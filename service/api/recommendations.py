@@ -45,11 +45,12 @@ def _change_refuser(kind: str, workload_payload: dict[str, Any]) -> Callable[[di
     A recommendation's ``change`` is a merge patch the caller applies and re-estimates, so it must stay within
     the request's bounds (a scaled ``accelerator_hours`` past its maximum, say, would be a 422).
     """
-    loader = REQUEST_LOADERS[kind]
+    # Every change is a patch of the same payload: the parts it leaves alone are loaded once.
+    load = REQUEST_LOADERS[kind].reusing()
 
     def refuse(patch: dict[str, Any]) -> str | None:
         try:
-            loader.load(merge_patch(workload_payload, patch))
+            load(merge_patch(workload_payload, patch))
         except ValidationError as error:
             path, messages = next(iter(flatten_messages(error.messages).items()))
             return f"the changed workload would be refused at {path}: {' '.join(messages)}"

@@ -66,8 +66,22 @@ class FastLoader:
         self._load = _compile_schema(schema)
 
     def load(self, payload: Any) -> Any:
+        return self._load_with(payload, None)
+
+    def reusing(self) -> Callable[[Any], Any]:
+        """A ``load`` for a series of payloads that share parts, such as one payload with different merge
+        patches applied: an object met before in the series, the very same object, is not loaded again.
+
+        Loading is a pure function of the raw object (no context, no state), so the result is the same; the
+        series holds each object it loaded, so no other object can take its ``id``. The caller must not mutate
+        the payloads while it uses the series.
+        """
+        memo: dict[int, tuple[Any, Any]] = {}
+        return lambda payload: self._load_with(payload, memo)
+
+    def _load_with(self, payload: Any, memo: dict[int, tuple[Any, Any]] | None) -> Any:
         try:
-            return self._load(payload)
+            return self._load(payload, memo)
         except (_Fallback, ValidationError):  # a check failed: marshmallow decides, and explains
             pass
         # Outside the handler, so marshmallow's ValidationError does not carry the fallback as its context.
@@ -79,7 +93,11 @@ def compile_loader(schema: Schema) -> FastLoader:
 
 
 # -- schemas -----------------------------------------------------------------------------------------------
-def _compile_schema(schema: Schema) -> Callable[[Any], Any]:
+#: A compiled schema or field: (raw value, the series' memo or None) -> loaded value.
+_Loader = Callable[[Any, "dict[int, tuple[Any, Any]] | None"], Any]
+
+
+def _compile_schema(schema: Schema) -> _Loader:
     name = type(schema).__name__
     if schema.many:
         raise UnsupportedSchema(f"{name}: many=True")
@@ -107,7 +125,11 @@ def _compile_schema(schema: Schema) -> Callable[[Any], Any]:
     known = frozenset(key for key, *_ in plan)
     partial, unknown = schema.partial, schema.unknown
 
-    def load(data: Any) -> Any:
+    def load(data: Any, memo: dict[int, tuple[Any, Any]] | None) -> Any:
+        if memo is not None:
+            seen = memo.get(id(data))
+            if seen is not None and seen[0] is data:
+                return seen[1]
         if type(data) is not dict or not known.issuperset(data):
             raise _Fallback
         result = {}
@@ -120,11 +142,13 @@ def _compile_schema(schema: Schema) -> Callable[[Any], Any]:
                     continue
                 result[attribute] = default() if callable(default) else default
             else:
-                result[attribute] = convert(raw)
+                result[attribute] = convert(raw, memo)
         for validator in validators:
             validator(result, partial=partial, many=False, unknown=unknown)
         for processor in processors:
             result = processor(result, many=False, partial=partial, unknown=unknown)
+        if memo is not None:
+            memo[id(data)] = (data, result)
         return result
 
     return load
@@ -153,9 +177,25 @@ def _bound_hooks(schema: Schema, declared: list[tuple[str, bool, dict[str, Any]]
 
 
 # -- fields ------------------------------------------------------------------------------------------------
-def _compile_field(field: fields.Field, where: str) -> Callable[[Any], Any]:
+def _compile_field(field: fields.Field, where: str) -> _Loader:
     if field.pre_load or field.post_load:
         raise UnsupportedSchema(f"{where}: field-level pre_load/post_load")
+    checks = [_compile_validator(v) for v in field.validators]
+    allow_none = field.allow_none
+    if type(field) is fields.Nested:
+        load_nested = _nested(field, where)
+
+        def convert_nested(raw: Any, memo: dict[int, tuple[Any, Any]] | None) -> Any:
+            if raw is None:
+                if allow_none:
+                    return None
+                raise _Fallback
+            value = load_nested(raw, memo)
+            for check in checks:
+                check(value)
+            return value
+
+        return convert_nested
     # Exact types, not isinstance: a subclass may override deserialisation, which this path would skip.
     convert: Callable[[Any], Any]
     if type(field) is StrictFloat and not field.allow_nan:
@@ -166,14 +206,10 @@ def _compile_field(field: fields.Field, where: str) -> Callable[[Any], Any]:
         convert = _boolean
     elif type(field) is fields.String:
         convert = _string
-    elif type(field) is fields.Nested:
-        convert = _nested(field, where)
     else:
         raise UnsupportedSchema(f"{where}: {type(field).__name__} fields")
-    checks = [_compile_validator(v) for v in field.validators]
-    allow_none = field.allow_none
 
-    def convert_field(raw: Any) -> Any:
+    def convert_field(raw: Any, memo: dict[int, tuple[Any, Any]] | None) -> Any:
         if raw is None:
             if allow_none:
                 return None
@@ -220,7 +256,7 @@ def _string(raw: Any) -> str:
     raise _Fallback
 
 
-def _nested(field: fields.Nested, where: str) -> Callable[[Any], Any]:
+def _nested(field: fields.Nested, where: str) -> _Loader:
     if field.many or field.only is not None or field.exclude or field.unknown not in (None, RAISE):
         raise UnsupportedSchema(f"{where}: Nested with many/only/exclude/unknown")
     schema = field.schema

@@ -36,7 +36,7 @@ def outcome(load, payload):
 
 @pytest.mark.parametrize(("kind", "name", "payload"), CASES, ids=[f"{k}-{n}" for k, n, _ in CASES])
 def test_every_documented_example_takes_the_fast_path_and_matches_marshmallow(kind, name, payload):
-    fast = REQUEST_LOADERS[kind]._load(copy.deepcopy(payload))  # no fallback: raises _Fallback if it were needed
+    fast = REQUEST_LOADERS[kind]._load(copy.deepcopy(payload), None)  # no fallback: raises _Fallback if it were needed
     assert fast == REQUEST_SCHEMAS[kind].load(copy.deepcopy(payload))
 
 
@@ -135,7 +135,7 @@ def test_every_single_field_change_loads_exactly_as_marshmallow_loads_it(kind):
                 assert outcome(loader.load, payload) == expected, (path, change)
                 if expected[0] == "error":
                     with pytest.raises((_Fallback, ValidationError)):  # the only signals the caller falls back on
-                        loader._load(copy.deepcopy(payload))
+                        loader._load(copy.deepcopy(payload), None)
                 checked += 1
     assert checked > 1000
 
@@ -154,7 +154,7 @@ def test_generated_payloads_load_exactly_as_marshmallow_loads_them(kind, data):
     assert outcome(loader.load, payload) == expected
     if expected[0] == "error":  # the fast path itself must refuse what marshmallow refuses
         with pytest.raises((_Fallback, ValidationError)):  # the only signals the caller falls back on
-            loader._load(copy.deepcopy(payload))
+            loader._load(copy.deepcopy(payload), None)
 
 
 # -- what the compiler refuses ---------------------------------------------------------------------------------
@@ -214,7 +214,7 @@ def test_invalid_payload_gets_marshmallows_own_error():
 
 def test_fallback_is_internal():
     with pytest.raises(_Fallback):
-        REQUEST_LOADERS["training"]._load({"unexpected": 1})
+        REQUEST_LOADERS["training"]._load({"unexpected": 1}, None)
 
 
 class _Marker:
@@ -270,3 +270,40 @@ def test_an_integer_too_large_for_a_float_gets_marshmallows_error():
 
     assert outcome(compile_loader(S()).load, {"x": 10**400}) == outcome(S().load, {"x": 10**400})
     assert outcome(S().load, {"x": 10**400})[0] == "error"
+
+
+# -- a series of loads sharing parts (the recommendations' bounds checks) --------------------------------------
+def _patched(payload: dict, patch: dict) -> dict:
+    from service.domain.recommendations.patch import merge_patch
+
+    return merge_patch(payload, patch)
+
+
+@pytest.mark.parametrize(("kind", "name", "payload"), CASES, ids=[f"{k}-{n}" for k, n, _ in CASES])
+def test_a_series_of_patched_payloads_loads_as_marshmallow_loads_each(kind, name, payload):
+    schema, load = REQUEST_SCHEMAS[kind], REQUEST_LOADERS[kind].reusing()
+    patches = [
+        {},
+        {"hardware": {"accelerator": "nvidia-h100-sxm5-80gb", "count": 2}},
+        {"hardware": {"count": 0}},  # out of bounds: marshmallow's own error, nothing remembered
+        {"datacenter": {"provider": "aws", "region": "eu-north-1"}},
+        {"hardware": {"accelerator": "nvidia-l4"}, "include_embodied": False},
+        {},
+    ]
+    for patch in patches:
+        changed = _patched(payload, patch)
+        assert outcome(load, changed) == outcome(schema.load, changed), patch
+
+
+def test_a_series_loads_each_unchanged_part_once_and_each_changed_part_again():
+    payload = INFERENCE_EXAMPLES["dedicated-rag"]["value"]
+    load = REQUEST_LOADERS["inference"].reusing()
+    first = load(payload)
+    moved = load(_patched(payload, {"datacenter": {"provider": "aws", "region": "eu-north-1"}}))
+    assert moved.model is first.model and moved.hardware is first.hardware  # the same objects: not loaded again
+    assert moved.datacenter != first.datacenter and moved.datacenter.region == "eu-north-1"
+    # Equal but not the same object: loaded again (only the object itself is known to be unchanged).
+    again = load(copy.deepcopy(payload))
+    assert again == first and again.model is not first.model
+    # A series of its own: the plain load shares nothing.
+    assert REQUEST_LOADERS["inference"].load(payload).model is not first.model
