@@ -178,7 +178,8 @@ def memory_batch_cap(architecture: Architecture, accelerators: int, memory_gb: f
     per_sequence = architecture.kv_bytes_per_token * max(context_tokens, 1.0)
     if per_sequence <= 0:
         return math.inf
-    return max(0.0, math.floor(free / per_sequence))
+    # A float like every batch (math.floor gives an int, which JSON would write without its ".0").
+    return max(0.0, float(math.floor(free / per_sequence)))
 
 
 def operating_point(s: Scenario, c: ServingConstants) -> OperatingPoint:
