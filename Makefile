@@ -22,13 +22,21 @@ help:
 	@echo "make image-test  build the container with podman, run it, call /readyz and an estimate"
 	@echo "make helm-lint   lint and render the Helm chart"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet --upgrade pip 'setuptools>=77'
+	FOOTPRINT_COMPILE=0 $(PIP) install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The estimation domain compiled in place with mypyc (setup.py), again whenever one of its sources changes, so
+# that no compiled module outlives the source it was built from (tests/conftest.py checks).
+DOMAIN_SOURCES := $(shell find service/domain -name '*.py')
+COMPILED := $(VENV)/.compiled
+$(COMPILED): $(STAMP) setup.py scripts/compile-domain.sh $(DOMAIN_SOURCES)
+	@scripts/compile-domain.sh $(PY)
+	@touch $@
+
+setup: $(STAMP) $(COMPILED)
 
 run: setup
 	$(VENV)/bin/gunicorn --config python:service.gunicorn_conf 'service:create_app()'
@@ -41,6 +49,7 @@ openapi: setup
 
 clean:
 	rm -rf $(VENV) .tools build dist *.egg-info .pytest_cache
+	find service -name '*.so' -delete
 
 # Deployment, benchmark and validation targets live beside this file.
 -include make/*.mk

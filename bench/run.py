@@ -659,7 +659,8 @@ def markdown(results: dict) -> str:
     lines = [
         START,
         f"Measured by `make bench` (bench/README.md) on {results['finished'][:10]}: {env['cpus']} CPUs, "
-        f"Python {env['python']}, gunicorn with the shipped `service/gunicorn_conf.py` defaults "
+        f"Python {env['python']} ({env.get('domain', 'domain: not recorded')}), gunicorn with the shipped "
+        "`service/gunicorn_conf.py` defaults "
         f"({env['gunicorn']})"
         + (f", alone and behind {env['nginx']} with the Helm chart's configuration" if "nginx" in env else "")
         + "; wrk runs on the same cores. Load average (1 min) at the start: "
@@ -788,6 +789,17 @@ def write_report(results: dict) -> str:
     return "bench/results/performance.md (README.md has no bench markers)"
 
 
+def domain_build() -> str:
+    """Whether the estimation domain runs compiled (setup.py) or as plain Python, in the measured checkout."""
+    import importlib.metadata
+
+    import service.domain.serving as serving
+
+    if (serving.__spec__.origin or "").endswith(".so"):
+        return f"domain compiled with mypyc {importlib.metadata.version('mypy')}"
+    return "domain as plain Python"
+
+
 def shipped_gunicorn_defaults() -> str:
     """The gunicorn settings service/gunicorn_conf.py gives with no FOOTPRINT_* variable set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTPRINT_")}
@@ -851,6 +863,7 @@ def main() -> None:
         "environment": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
+            "domain": domain_build(),
             "gunicorn": f"gunicorn {gunicorn.__version__}, shipped defaults: {shipped_gunicorn_defaults()}",
             "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0].strip(),
         },

@@ -9,13 +9,13 @@
 #
 # Base image: the Dockerfile says FROM python:3.11-slim (ARG BASE_IMAGE). When that image is not in local
 # storage and no registry can be reached, this script makes a stand-in base once: Debian bookworm from the
-# Debian archive via debootstrap (python3, venv, pip), imported with `podman import`, tagged
-# $LOCAL_BASE, and passes it as --build-arg BASE_IMAGE. Set BASE_IMAGE to force a base.
+# Debian archive via debootstrap (python3, venv, pip, and the headers the official image has), imported with
+# `podman import`, tagged $LOCAL_BASE, and passes it as --build-arg BASE_IMAGE. Set BASE_IMAGE to force a base.
 #
 # Environment:
 #   IMAGE         image name to build (default localhost/genai-footprint:dev)
 #   BASE_IMAGE    base image for both stages (default: python:3.11-slim if present locally, else $LOCAL_BASE)
-#   LOCAL_BASE    tag of the debootstrapped stand-in base (default localhost/footprint-base:bookworm-py311)
+#   LOCAL_BASE    tag of the debootstrapped stand-in base (default localhost/footprint-base:bookworm-py311-dev)
 #   DEBIAN_MIRROR archive debootstrap uses (default http://deb.debian.org/debian)
 #   EXTRA_CA_DIR  *.crt files added to the stand-in base's trust store (default /usr/local/share/ca-certificates)
 #   PODMAN_OPTS   global podman options (default: --storage-driver vfs --runtime runc)
@@ -28,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-test}
 IMAGE=${IMAGE:-localhost/genai-footprint:dev}
-LOCAL_BASE=${LOCAL_BASE:-localhost/footprint-base:bookworm-py311}
+LOCAL_BASE=${LOCAL_BASE:-localhost/footprint-base:bookworm-py311-dev}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 read -r -a PODMAN_GLOBAL <<<"${PODMAN_OPTS:---storage-driver vfs --runtime runc}"
 
@@ -55,7 +55,7 @@ make_local_base() {
     rootfs=$(mktemp -d /var/tmp/footprint-base.XXXXXX)
     chmod 0755 "$rootfs"  # mktemp makes it 0700, which would become the image's / and lock out uid 10001
     log "debootstrap bookworm into $rootfs (a few minutes, once)"
-    debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
+    debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,python3-dev,ca-certificates \
         bookworm "$rootfs" "$DEBIAN_MIRROR" >"$rootfs.log" 2>&1 || {
         tail -20 "$rootfs.log" >&2; rm -rf "$rootfs"; log "debootstrap failed"; exit 1; }
     # Make it look like the official image where the Dockerfile relies on it: `python` on PATH.
@@ -176,6 +176,11 @@ PY
     fi
     log "root filesystem is read-only; the service wrote only to /tmp: $(pm exec "$name" ls /tmp | tr '\n' ' ')"
     log "user in container: $(pm exec "$name" id -u)"
+    if ! pm exec "$name" python -c \
+        'import sys, service.domain.serving as s; sys.exit(not s.__spec__.origin.endswith(".so"))'; then
+        log "the estimation domain is not compiled in the image (setup.py)"; exit 1
+    fi
+    log "the estimation domain runs compiled (mypyc)"
     log "OK: container answered /readyz, an estimate and /metrics"
 }
 

@@ -16,6 +16,30 @@ import pytest
 from service import create_app
 from service.reference import load_catalog
 
+# -- the compiled domain is the one its sources describe ------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def stale_compiled_modules(root: Path = ROOT) -> list[str]:
+    """Domain sources edited after `make setup` compiled them (setup.py): Python imports the extension module
+    before the source beside it, so the tests would run the old code."""
+    domain = root / "service" / "domain"
+    extensions = list(domain.rglob("*.so"))
+    if not extensions:
+        return []
+    built = min(path.stat().st_mtime for path in extensions)
+    return sorted(str(path.relative_to(root)) for path in domain.rglob("*.py") if path.stat().st_mtime > built)
+
+
+def pytest_configure(config):
+    stale = stale_compiled_modules()
+    if stale:
+        pytest.exit(
+            f"service/domain changed after it was compiled ({', '.join(stale[:3])}{', ...' if len(stale) > 3 else ''}):"
+            " run `make setup` to compile it again, or FOOTPRINT_COMPILE=0 `make setup` to run it as plain Python",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
 
 @pytest.fixture(scope="session")
 def app():
@@ -33,14 +57,16 @@ def wheel(tmp_path_factory) -> Path:
     # Built from a copy of what a clean clone has, so stale build/ or egg-info in a checkout cannot leak in.
     root = Path(__file__).resolve().parents[1]
     source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
         shutil.copy(root / name, source / name)
-    shutil.copytree(root / "service", source / "service", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(root / "service", source / "service", ignore=shutil.ignore_patterns("__pycache__", "*.so"))
     out = tmp_path_factory.mktemp("wheel")
+    # Plain Python: these tests are about the files a wheel carries; the container test builds it compiled.
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(source)],
         check=True,
         capture_output=True,
+        env={**os.environ, "FOOTPRINT_COMPILE": "0"},
     )
     (path,) = out.glob("genai_footprint-*.whl")
     return path
@@ -70,8 +96,10 @@ def catalog():
 # -- nothing skips quietly in CI ---------------------------------------------------------------------------------------
 #: Under CI=true (the CI runner sets it; .ci/run runs `make test`, which installs every test tool) a skipped test
 #: fails with its reason: a tool that could not be installed must not pass for a tested one. Skips whose reason
-#: contains one of these strings are not about a missing tool and stay skips there; each says why. None today.
-CI_ALLOWED_SKIPS: dict[str, str] = {}
+#: contains one of these strings are not about a missing tool and stay skips there; each says why.
+CI_ALLOWED_SKIPS: dict[str, str] = {
+    "FOOTPRINT_COMPILE=0": "the caller asked for the plain-Python domain; nothing failed to install",
+}
 
 
 def _in_ci() -> bool:
