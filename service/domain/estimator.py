@@ -10,7 +10,14 @@ from ..reference import Catalog
 from .assumptions import Ledger
 from .estimate import Estimate
 from .fine_tuning import estimate_fine_tuning
-from .inference import CentralInference, central_inference, estimate_inference, finish_inference
+from .footprint import Footprint
+from .inference import (
+    CentralInference,
+    central_inference,
+    estimate_inference,
+    finish_inference,
+    footprint_of_central,
+)
 from .inputs import DatacenterSpec, FineTuningRequest, InferenceRequest, TrainingRequest
 from .site import Site, build_site_defaults, resolve_site
 from .training import estimate_training
@@ -58,6 +65,14 @@ class Estimator:
             return central.estimate
         assert central.inference is not None  # one of the two is always set
         return finish_inference(self.catalog, self.site_defaults, central.inference)
+
+    def finished_footprint(self, central: Central) -> Footprint:
+        """The footprint of :meth:`finish`'s estimate, without the rest of it (assumptions, warnings, serving
+        figures): what an alternative listed beside a recommendation shows."""
+        if central.estimate is not None:
+            return central.estimate.footprint
+        assert central.inference is not None  # one of the two is always set
+        return footprint_of_central(self.catalog, self.site_defaults, central.inference)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from .defaults import (
 from .embodied import embodied_rate_kg_per_accelerator_hour
 from .errors import EstimationError
 from .estimate import Estimate, PerRequestFigures, RagIndexFigures, ServingFigures
-from .footprint import central_emissions_kgco2e, footprint
+from .footprint import Footprint, central_emissions_kgco2e, footprint
 from .formulas.compute import SECONDS_PER_HOUR, forward_flops
 from .formulas.inference import (
     Architecture,
@@ -114,6 +114,18 @@ def finish_inference(catalog: Catalog, site_defaults: SiteDefaults, central: Cen
     return _finish(catalog, site_defaults, central.request, central.served, central.point, central.ledger.copy())
 
 
+def footprint_of_central(catalog: Catalog, site_defaults: SiteDefaults, central: CentralInference) -> Footprint:
+    """The footprint of the estimate :func:`finish_inference` makes, without the rest of it (what an alternative
+    listed beside a recommendation shows): the same ranges, priced the same way."""
+    constants = calibration.INFERENCE_SERVING
+    ledger = Ledger()  # only the figures are shown
+    ranges = _operating_ranges(central.served, central.request, constants, ledger, central.point)
+    _, result = _ranged_footprint(
+        catalog, site_defaults, central.request, central.served, central.point, ranges, constants, ledger
+    )
+    return result
+
+
 def _finish(
     catalog: Catalog,
     site_defaults: SiteDefaults,
@@ -184,14 +196,22 @@ class ReplicaNeed:
 def replica_need(model: ResolvedModel, precision: str, accelerator: Accelerator, context_tokens: float) -> ReplicaNeed:
     """What serving ``model`` at ``precision`` on ``accelerator`` needs per replica (the same rule as an estimate:
     recommendations use it to size the alternatives they try)."""
+    return replica_sizing(model, precision, context_tokens)(accelerator)
+
+
+def replica_sizing(model: ResolvedModel, precision: str, context_tokens: float) -> Callable[[Accelerator], ReplicaNeed]:
+    """:func:`replica_need` on any accelerator, for trying many: the memory is the same on each."""
     kv, _ = _kv_bytes_per_token(model, Ledger())
     weights = model.parameters * BYTES_PER_PARAMETER[precision]
-    need = weights + kv * context_tokens
+    need_gb = (weights + kv * context_tokens) / 1e9
     architecture = Architecture(
         model.parameters, model.active_parameters, None, None, BYTES_PER_PARAMETER[precision], kv, 0.0, 0.0
     )
-    accelerators = minimum_replica_accelerators(architecture, accelerator.memory_gb, context_tokens)
-    return ReplicaNeed(need / 1e9, accelerators)
+
+    def on(accelerator: Accelerator) -> ReplicaNeed:
+        return ReplicaNeed(need_gb, minimum_replica_accelerators(architecture, accelerator.memory_gb, context_tokens))
+
+    return on
 
 
 def context_tokens(request: InferenceRequest) -> float:
@@ -655,6 +675,38 @@ def _priced_work(
     )
 
 
+def _ranged_footprint(
+    catalog: Catalog,
+    site_defaults: SiteDefaults,
+    request: InferenceRequest,
+    served: Served,
+    point: OperatingPoint,
+    ranges: OperatingRanges,
+    constants: ServingConstants,
+    ledger: Ledger,
+) -> tuple[PricedWork, Footprint]:
+    """The work at the operating ``ranges``, priced, and its footprint."""
+    priced = _priced_work(
+        catalog,
+        site_defaults,
+        request,
+        served,
+        point,
+        ranges.busy_seconds_per_request,
+        ranges.busy_joules_per_request,
+        constants,
+        ledger,
+    )
+    result = footprint(
+        priced.accelerators_kwh,
+        priced.host_kwh,
+        priced.work.accelerator_hours,
+        priced.site,
+        priced.embodied_kg_per_accelerator_hour,
+    )
+    return priced, result
+
+
 def _footprint(
     catalog: Catalog,
     site_defaults: SiteDefaults,
@@ -667,25 +719,8 @@ def _footprint(
 ) -> Estimate:
     hardware, scenario, requests = served.hardware, served.scenario, served.requests
     per_replica = served.replica.accelerators
-    priced = _priced_work(
-        catalog,
-        site_defaults,
-        request,
-        served,
-        point,
-        ranges.busy_seconds_per_request,
-        ranges.busy_joules_per_request,
-        constants,
-        ledger,
-    )
+    priced, result = _ranged_footprint(catalog, site_defaults, request, served, point, ranges, constants, ledger)
     work = priced.work
-    result = footprint(
-        priced.accelerators_kwh,
-        priced.host_kwh,
-        work.accelerator_hours,
-        priced.site,
-        priced.embodied_kg_per_accelerator_hour,
-    )
     if requests <= 0:
         ledger.warn("no-requests", "requests is 0: per-request figures are undefined.")
     deployment = request.deployment

@@ -409,6 +409,8 @@ def test_ranking_figures_are_the_estimates_to_the_bit_on_every_accelerator(estim
         central = estimator.central("inference", request)
         assert central.emissions_kgco2e == full.footprint.emissions_kgco2e.value, ident
         assert central.latency_seconds == full.serving.latency_seconds.value, ident
+        # An alternative beside a recommendation shows only the footprint, made without the rest.
+        assert estimator.finished_footprint(central) == full.footprint, ident
         assert estimator.finish(central).as_dict() == full.as_dict(), ident
         assert estimator.finish(central).as_dict() == full.as_dict(), ident  # finishing twice gives the same
         compared += 1
@@ -433,5 +435,6 @@ def test_ranking_a_training_job_is_its_full_estimate(estimator, kind):
     )
     central = estimator.central(kind, request)
     assert central.estimate is not None and estimator.finish(central) is central.estimate
+    assert estimator.finished_footprint(central) is central.estimate.footprint
     assert central.emissions_kgco2e == estimator.estimate(kind, request).footprint.emissions_kgco2e.value
     assert central.latency_seconds is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ...reference import Accelerator
@@ -11,8 +11,8 @@ from ..defaults import COMPUTE_PRECISION_FALLBACK
 from ..fine_tuning import METHOD_PROFILES, fine_tuning_memory_gb
 from ..formulas.memory import minimum_accelerators
 from ..hardware import ResolvedModel
-from ..inference import context_tokens, replica_need
-from .model import ONE_SERVER_ACCELERATORS, Alternative
+from ..inference import ReplicaNeed, context_tokens, replica_sizing
+from .model import ONE_SERVER_ACCELERATORS
 from .registry import recommendation
 from .run import CLOUD_ONLY, MAX_ALTERNATIVES, Ranked, RecommendationRun, format_number
 from .sources import S_AWS, S_AZURE, S_GCP
@@ -36,6 +36,11 @@ def efficient_hardware(run: RecommendationRun) -> None:
     precision = run.precision
     base_peak = peak_tflops(run.accelerator, precision)
     model = run.model
+    sizing = (
+        replica_sizing(model, precision, context_tokens(run.request))
+        if run.kind == "inference" and model is not None
+        else None
+    )
     ranked: list[tuple[Ranked, str, str]] = []
     for acc in _candidates(run, code):
         new_peak = peak_tflops(acc, precision)
@@ -51,7 +56,7 @@ def efficient_hardware(run: RecommendationRun) -> None:
             "peak_tflops": None,
         }
         patch: dict[str, Any] = {"hardware": hw}
-        fit = _fit(run, acc, model, precision)
+        fit = _fit(run, acc, model, precision, sizing)
         if fit is None:
             continue
         count, fit_text = fit
@@ -73,15 +78,11 @@ def efficient_hardware(run: RecommendationRun) -> None:
         if result is not None:
             ranked.append((result, acc.id, fit_text))
     ranked.sort(key=lambda t: (t[0].emissions_kgco2e, t[1]))
-    shown = [
-        (acc_id, change, run.completed(result), fit_text)
-        for (result, acc_id, fit_text), change in run.shown(
-            code, ranked, subject=lambda t: t[1], patch=lambda t: t[0].patch
-        )
-    ]
+    shown = run.shown(code, ranked, subject=lambda t: t[1], patch=lambda t: t[0].patch)
     if not shown:
         return
-    acc_id, patch, estimate, fit_text = shown[0]
+    (best, acc_id, fit_text), patch = shown[0]
+    estimate = run.completed(best)
     acc = run.catalog.accelerators[acc_id]
     b, e = run.baseline.footprint, estimate.footprint
     tradeoffs = [
@@ -119,10 +120,7 @@ def efficient_hardware(run: RecommendationRun) -> None:
         estimate,
         tradeoffs,
         [S_AWS, S_GCP, S_AZURE, f"Accelerator figures: {acc.source}"],
-        [
-            Alternative(a, ch, est.footprint.emissions_kgco2e, est.footprint.energy_kwh)
-            for a, ch, est, _ in shown[1 : 1 + MAX_ALTERNATIVES]
-        ],
+        [run.alternative(a, ch, result) for (result, a, _), ch in shown[1 : 1 + MAX_ALTERNATIVES]],
     )
 
 
@@ -180,14 +178,20 @@ def _candidates(run: RecommendationRun, code: str) -> Iterable[Accelerator]:
 
 
 def _fit(
-    run: RecommendationRun, acc: Accelerator, model: ResolvedModel | None, precision: str
+    run: RecommendationRun,
+    acc: Accelerator,
+    model: ResolvedModel | None,
+    precision: str,
+    sizing: Callable[[Accelerator], ReplicaNeed] | None,
 ) -> tuple[int | None, str] | None:
-    """Accelerator count the workload needs on ``acc`` and a sentence about it; None (noted) if it does not fit."""
+    """Accelerator count the workload needs on ``acc`` and a sentence about it; None (noted) if it does not fit.
+    ``sizing``: the replica an inference service needs on an accelerator (:func:`replica_sizing`)."""
     code = "efficient_hardware"
     if model is None:
         return None, "The model is not given, so memory fit was not checked."
     if run.kind == "inference":
-        replica = replica_need(model, precision, acc, context_tokens(run.request))
+        assert sizing is not None  # made for every inference workload with a model
+        replica = sizing(acc)
         need, per_replica = replica.memory_gb, replica.accelerators
         if per_replica > MAX_ACCELERATORS_PER_REPLICA:
             run.note(

@@ -10,9 +10,8 @@ from ..estimate import Estimate, ServingFigures
 from ..hardware import BILLION, ResolvedModel, precision_of
 from ..inference import context_tokens, replica_need
 from ..inputs import InferenceRequest
-from .model import Alternative
 from .registry import recommendation
-from .run import MAX_ALTERNATIVES, RecommendationRun
+from .run import MAX_ALTERNATIVES, Ranked, RecommendationRun
 from .sources import S_AWS, S_AZURE, S_FP8, S_GCP, S_LUCCIONI, S_MORRISON
 
 #: Shorter prompts what-if: input tokens cut by this share.
@@ -56,7 +55,8 @@ def smaller_model(run: RecommendationRun) -> None:
             options.append((m, *result))
     if not options:
         return
-    m, patch, estimate = options[0]
+    m, patch, best = options[0]
+    estimate = run.completed(best)
     run.add(
         code,
         m.id,
@@ -75,10 +75,7 @@ def smaller_model(run: RecommendationRun) -> None:
             "Distillation or fine-tuning of the smaller model may be needed to close the gap.",
         ],
         [S_LUCCIONI, S_AWS, S_GCP, S_AZURE],
-        [
-            Alternative(o[0].id, o[1], o[2].footprint.emissions_kgco2e, o[2].footprint.energy_kwh)
-            for o in options[1 : 1 + MAX_ALTERNATIVES]
-        ],
+        [run.alternative(o.id, change, ranked) for o, change, ranked in options[1 : 1 + MAX_ALTERNATIVES]],
     )
 
 
@@ -129,7 +126,8 @@ def quantization(run: RecommendationRun) -> None:
     result = _best_sized(run, code, target, {"hardware": {"precision": target}}, model, target)
     if result is None:
         return
-    patch, estimate = result
+    patch, best = result
+    estimate = run.completed(best)
     kind_text = {
         "fp8": f"{run.accelerator.name} has an fp8 tensor peak, so weights and matrix products move to fp8",
         "int8": f"{run.accelerator.name} has no fp8 peak but an int8 peak: int8 weights and activations",
@@ -272,7 +270,7 @@ def right_size_capacity(run: RecommendationRun) -> None:
 
 def _best_sized(
     run: RecommendationRun, code: str, subject: str, patch: dict[str, Any], model: ResolvedModel, precision: str
-) -> tuple[dict[str, Any], Estimate] | None:
+) -> tuple[dict[str, Any], Ranked] | None:
     """The change on today's accelerators per replica, and on the fewest that hold the changed model when the
     request fixed the count: whichever emits less (fewer accelerators hold less KV cache, so they can batch less)."""
     tried = [run.rank(code, subject, patch)]
@@ -284,7 +282,7 @@ def _best_sized(
     found = sorted((t for t in tried if t is not None), key=lambda t: t.emissions_kgco2e)
     for ranked in found:
         if run.applicable(code, subject, ranked.patch):
-            return ranked.patch, run.completed(ranked)
+            return ranked.patch, ranked
     return None
 
 

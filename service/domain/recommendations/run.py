@@ -211,6 +211,11 @@ class RecommendationRun:
         """The full estimate of a change :meth:`rank` ranked."""
         return self.estimator.finish(ranked.central)
 
+    def alternative(self, label: str, change: dict[str, Any], ranked: Ranked) -> Alternative:
+        """``change``, which :meth:`rank` ranked, listed beside a recommendation: its footprint only."""
+        figures = self.estimator.finished_footprint(ranked.central)
+        return Alternative(label, change, figures.emissions_kgco2e, figures.energy_kwh)
+
     def _within_constraints(self, code: str, subject: str, estimate: Estimate | None, latency: float | None) -> bool:
         """Whether a changed training job's ``estimate`` keeps each run within ``max_duration_factor`` and a
         changed service's ``latency`` (s) is within ``max_latency_seconds_per_request``; a note if not."""
