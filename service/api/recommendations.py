@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from ..domain import EstimationError, Estimator
 from ..domain.recommendations import Recommender, ScenarioOutcome, compare
 from ..domain.recommendations.patch import merge_patch
+from ..schemas.fastload import compile_loader
 from ..schemas.recommendations import CompareRequestSchema, RecommendationRequestSchema, load_workload
 from .body import json_object
 from .detail import summary_requested
@@ -21,8 +22,9 @@ from .services import services
 
 bp = Blueprint("recommendations", __name__)
 
-_RECOMMENDATION_SCHEMA = RecommendationRequestSchema()
-_COMPARE_SCHEMA = CompareRequestSchema()
+#: Compiled for valid payloads (service/schemas/fastload.py): what ``schema.load`` gives, and its errors.
+RECOMMENDATION_LOADER = compile_loader(RecommendationRequestSchema())
+COMPARE_LOADER = compile_loader(CompareRequestSchema())
 
 
 def _estimator() -> Estimator:
@@ -63,7 +65,7 @@ def _change_refuser(kind: str, workload_payload: dict[str, Any]) -> Callable[[di
 def recommendations():
     summary = summary_requested()
     payload = json_object(request)
-    data = _RECOMMENDATION_SCHEMA.load(payload)
+    data = RECOMMENDATION_LOADER.load(payload)
     kind, workload = data["kind"], data["workload"]
     try:
         baseline = _estimator().estimate(kind, workload)
@@ -83,7 +85,7 @@ def recommendations():
 @bp.post("/v1/compare")
 def compare_scenarios():
     summary = summary_requested()
-    data = _COMPARE_SCHEMA.load(json_object(request))
+    data = COMPARE_LOADER.load(json_object(request))
     kind = data["kind"]
     estimator = _estimator()
     outcomes = []

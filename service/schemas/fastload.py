@@ -24,9 +24,9 @@ payload the result is the one ``schema.load`` gives: tests/api/test_fastload.py 
 documented example and on generated valid and invalid payloads.
 
 Supported fields: ``StrictFloat``, ``StrictInteger``, ``StrictBoolean`` (service.schemas.fields),
-``fields.String`` and ``fields.Nested`` (a single nested schema), with any validators: ``validate.Range``,
-``validate.Length`` and ``validate.OneOf`` are checked inline, any other validator is called as
-marshmallow calls it.
+``fields.String``, ``fields.Nested`` (a single nested schema), ``fields.List`` of any of these and
+``fields.Dict`` without key or value fields, with any validators: ``validate.Range``, ``validate.Length``
+and ``validate.OneOf`` are checked inline, any other validator is called as marshmallow calls it.
 """
 
 from __future__ import annotations
@@ -182,20 +182,25 @@ def _compile_field(field: fields.Field, where: str) -> _Loader:
         raise UnsupportedSchema(f"{where}: field-level pre_load/post_load")
     checks = [_compile_validator(v) for v in field.validators]
     allow_none = field.allow_none
+    structured: _Loader | None = None
     if type(field) is fields.Nested:
-        load_nested = _nested(field, where)
+        structured = _nested(field, where)
+    elif type(field) is fields.List:
+        structured = _list(field, where)
+    if structured is not None:
+        load_structured = structured
 
-        def convert_nested(raw: Any, memo: dict[int, tuple[Any, Any]] | None) -> Any:
+        def convert_structured(raw: Any, memo: dict[int, tuple[Any, Any]] | None) -> Any:
             if raw is None:
                 if allow_none:
                     return None
                 raise _Fallback
-            value = load_nested(raw, memo)
+            value = load_structured(raw, memo)
             for check in checks:
                 check(value)
             return value
 
-        return convert_nested
+        return convert_structured
     # Exact types, not isinstance: a subclass may override deserialisation, which this path would skip.
     convert: Callable[[Any], Any]
     if type(field) is StrictFloat and not field.allow_nan:
@@ -206,6 +211,8 @@ def _compile_field(field: fields.Field, where: str) -> _Loader:
         convert = _boolean
     elif type(field) is fields.String:
         convert = _string
+    elif type(field) is fields.Dict and field.key_field is None and field.value_field is None:
+        convert = _dict
     else:
         raise UnsupportedSchema(f"{where}: {type(field).__name__} fields")
 
@@ -254,6 +261,25 @@ def _string(raw: Any) -> str:
     if type(raw) is str:
         return raw
     raise _Fallback
+
+
+def _dict(raw: Any) -> dict:
+    # Dict without key or value fields: marshmallow returns a shallow copy of any mapping (JSON gives dicts).
+    if type(raw) is dict:
+        return dict(raw)
+    raise _Fallback
+
+
+def _list(field: fields.List, where: str) -> _Loader:
+    inner = _compile_field(field.inner, f"{where}[]")
+
+    def load_list(raw: Any, memo: dict[int, tuple[Any, Any]] | None) -> list:
+        # marshmallow takes any collection but a string or a mapping, item by item; JSON gives lists.
+        if type(raw) is not list:
+            raise _Fallback
+        return [inner(item, memo) for item in raw]
+
+    return load_list
 
 
 def _nested(field: fields.Nested, where: str) -> _Loader:

@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
 
 from service.api.estimates import REQUEST_LOADERS, REQUEST_SCHEMAS
-from service.api.examples import FINE_TUNING_EXAMPLES, INFERENCE_EXAMPLES, TRAINING_EXAMPLES
+from service.api.examples import (
+    COMPARE_EXAMPLES,
+    FINE_TUNING_EXAMPLES,
+    INFERENCE_EXAMPLES,
+    RECOMMENDATION_EXAMPLES,
+    TRAINING_EXAMPLES,
+)
+from service.api.recommendations import COMPARE_LOADER, RECOMMENDATION_LOADER
 from service.schemas.fastload import UnsupportedSchema, _Fallback, compile_loader
 from service.schemas.fields import StrictFloat
 
@@ -185,14 +192,18 @@ class _WithList(Schema):
     a = fields.List(StrictFloat())
 
 
+class _WithTypedDict(Schema):
+    a = fields.Dict(keys=fields.String(), values=StrictFloat())  # converts keys and values: not compiled
+
+
 class _WithPlainFloat(Schema):
     a = fields.Float()  # accepts "1.5" strings: only the strict fields are compiled
 
 
 @pytest.mark.parametrize(
     "schema",
-    [_WithPreLoad(), _WithFieldValidator(), _Excluding(), _WithList(), _WithPlainFloat(), _WithList(many=True)],
-    ids=["pre_load", "validates", "unknown-exclude", "list-field", "plain-float", "many"],
+    [_WithPreLoad(), _WithFieldValidator(), _Excluding(), _WithTypedDict(), _WithPlainFloat(), _WithList(many=True)],
+    ids=["pre_load", "validates", "unknown-exclude", "typed-dict", "plain-float", "many"],
 )
 def test_features_it_does_not_reproduce_are_refused_when_compiling(schema):
     with pytest.raises(UnsupportedSchema):
@@ -307,3 +318,56 @@ def test_a_series_loads_each_unchanged_part_once_and_each_changed_part_again():
     assert again == first and again.model is not first.model
     # A series of its own: the plain load shares nothing.
     assert REQUEST_LOADERS["inference"].load(payload).model is not first.model
+
+
+# -- recommendation and compare requests (lists, a free-form workload, a workload loaded in post_load) ----------
+ENVELOPES = {"recommendations": RECOMMENDATION_LOADER, "compare": COMPARE_LOADER}
+ENVELOPE_CASES = [("recommendations", name, ex["value"]) for name, ex in RECOMMENDATION_EXAMPLES.items()] + [
+    ("compare", name, ex["value"]) for name, ex in COMPARE_EXAMPLES.items()
+]
+#: What a list field can meet, besides ODD_VALUES: items of the wrong type or out of bounds, too many items.
+LIST_VALUES = [["aws"], ["aws", "gcp"], ["aws", 1], [None], ["FI", "fi"], ["F1"], ["x" * 101], ["aws"] * 501, "aws"]
+
+
+@pytest.mark.parametrize(("which", "name", "payload"), ENVELOPE_CASES, ids=[f"{w}-{n}" for w, n, _ in ENVELOPE_CASES])
+def test_every_documented_envelope_takes_the_fast_path_and_matches_marshmallow(which, name, payload):
+    loader = ENVELOPES[which]
+    fast = loader._load(copy.deepcopy(payload), None)  # no fallback: raises _Fallback if it were needed
+    assert fast == loader.schema.load(copy.deepcopy(payload))
+
+
+@pytest.mark.parametrize(("which", "name", "payload"), ENVELOPE_CASES, ids=[f"{w}-{n}" for w, n, _ in ENVELOPE_CASES])
+def test_every_single_envelope_field_change_loads_exactly_as_marshmallow_loads_it(which, name, payload):
+    loader = ENVELOPES[which]
+    checked = 0
+    for path, field in _field_paths(loader.schema):
+        values = _edge_values(field) + ODD_VALUES + (LIST_VALUES if isinstance(field, fields.List) else [])
+        if path == ("workload",):
+            values += [{"hardware": {"count": 0}}, TRAINING_EXAMPLES["from-duration"]["value"]]
+        for change in [("delete", path, None)] + [("set", path, v) for v in values]:
+            changed = _apply(payload, [change])
+            expected = outcome(loader.schema.load, changed)
+            assert outcome(loader.load, changed) == expected, (path, change)
+            if expected[0] == "error":
+                with pytest.raises((_Fallback, ValidationError)):
+                    loader._load(copy.deepcopy(changed), None)
+            checked += 1
+    assert checked > 50
+
+
+class _Point(Schema):
+    x = StrictFloat()
+
+
+def test_a_list_field_loads_each_item_and_checks_the_list():
+    class Tags(Schema):
+        tags = fields.List(fields.String(validate=validate.OneOf(["a", "b"])), validate=validate.Length(min=1, max=2))
+        nested = fields.List(fields.Nested(_Point))
+
+    loader = compile_loader(Tags())
+    good = {"tags": ["a", "b"], "nested": [{"x": 1.0}, {"x": 2}]}
+    assert loader._load(copy.deepcopy(good), None) == Tags().load(copy.deepcopy(good))
+    for bad in ({"tags": []}, {"tags": ["a", "b", "a"]}, {"tags": ["c"]}, {"tags": ("a",)}, {"nested": [{"x": "1"}]}):
+        with pytest.raises((_Fallback, ValidationError)):
+            loader._load(copy.deepcopy(bad), None)
+        assert outcome(loader.load, bad) == outcome(Tags().load, bad)
