@@ -13,6 +13,7 @@ from .fine_tuning import estimate_fine_tuning
 from .footprint import Footprint
 from .inference import (
     CentralInference,
+    SharedSteps,
     central_inference,
     estimate_inference,
     finish_inference,
@@ -48,13 +49,14 @@ class Estimator:
         """Dispatch by kind: ``training``, ``fine-tuning`` or ``inference``."""
         return _DISPATCH[kind](self, request)
 
-    def central(self, kind: str, request: Any) -> Central:
+    def central(self, kind: str, request: Any, shared: SharedSteps | None = None) -> Central:
         """The estimate's central emissions, to the bit, for ranking candidates: of an inference estimate only
         its central operating point is computed and priced (the points at the defaulted inputs' lows and highs,
         the ranges and the answer's figures are left out) and :meth:`finish` completes it; the other kinds are
-        estimated in full."""
+        estimated in full. ``shared``: the steps of related inference requests ranked before (one per
+        recommendation)."""
         if kind == "inference":
-            partial = central_inference(self.catalog, self.site_defaults, request)
+            partial = central_inference(self.catalog, self.site_defaults, request, shared)
             return Central(partial.emissions_kgco2e, partial.latency_seconds, None, partial)
         estimate = self.estimate(kind, request)
         return Central(estimate.footprint.emissions_kgco2e.value, None, estimate, None)

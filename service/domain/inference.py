@@ -14,6 +14,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from ..reference import Accelerator, Catalog
 from . import calibration
@@ -62,6 +63,8 @@ KV_REFERENCE_PARAMETERS = 8e9
 KV_HEURISTIC_SPREAD = (0.4, 4.0)
 JOULES_PER_KWH = 3.6e6
 
+T = TypeVar("T")
+
 
 def estimate_inference(catalog: Catalog, site_defaults: SiteDefaults, request: InferenceRequest) -> Estimate:
     """The estimate of ``request``."""
@@ -86,11 +89,14 @@ class CentralInference:
     ledger: Ledger
 
 
-def central_inference(catalog: Catalog, site_defaults: SiteDefaults, request: InferenceRequest) -> CentralInference:
+def central_inference(
+    catalog: Catalog, site_defaults: SiteDefaults, request: InferenceRequest, shared: SharedSteps | None = None
+) -> CentralInference:
     """The central figures of ``request``'s estimate, from the central operating point alone: every range
-    arithmetic's centre is the same arithmetic on the centres (``Range``), so exact ranges give those centres."""
+    arithmetic's centre is the same arithmetic on the centres (``Range``), so exact ranges give those centres.
+    ``shared``: what :func:`prepare` may take from related requests ranked before."""
     ledger = Ledger()
-    served = prepare(catalog, request, ledger)
+    served = prepare(catalog, request, ledger, shared)
     constants = calibration.INFERENCE_SERVING
     point = operating_point(served.scenario, constants)
     busy_seconds, busy_joules = Range.exact(point.busy_seconds_per_request), Range.exact(point.busy_joules_per_request)
@@ -169,17 +175,73 @@ class Served:
     scenario: Scenario
 
 
-def prepare(catalog: Catalog, request: InferenceRequest, ledger: Ledger) -> Served:
+class SharedSteps:
+    """Steps of :func:`prepare` that related requests share: a recommendation's candidates each change one or
+    two parts of the same workload (the accelerator, the model, the prompt) and keep the others as the very
+    same objects (``apply_patch``). A step's result and what it recorded are kept by the identity of the parts
+    it reads (held here, so that no other object can take their ``id``); a later request with those very parts
+    gets the result and the record, replayed into its ledger where the step would have made it. The steps are
+    pure functions of their parts, so the result is the one they would compute again."""
+
+    __slots__ = ("_taken",)
+
+    def __init__(self) -> None:
+        self._taken: dict[tuple[object, ...], tuple[tuple[object, ...], Any, Ledger]] = {}
+
+    def take(self, name: str, parts: tuple[object, ...], ledger: Ledger, step: Callable[[Ledger], T]) -> T:
+        """``step(ledger)``, or what it gave and recorded when taken on the very same ``parts``."""
+        key = (name, *map(id, parts))
+        taken = self._taken.get(key)
+        if taken is None or any(a is not b for a, b in zip(taken[0], parts, strict=True)):
+            record = Ledger()
+            taken = self._taken[key] = (parts, step(record), record)
+        _, result, record = taken
+        ledger.assumptions.extend(record.assumptions)
+        for warning in record.warnings:
+            ledger.warn(warning.code, warning.message)
+        return result
+
+
+class _NothingShared(SharedSteps):
+    """Every step taken afresh, recording straight into the request's ledger (a lone estimate)."""
+
+    __slots__ = ()
+
+    def take(self, name: str, parts: tuple[object, ...], ledger: Ledger, step: Callable[[Ledger], T]) -> T:
+        return step(ledger)
+
+
+_NOTHING_SHARED = _NothingShared()
+
+
+def prepare(catalog: Catalog, request: InferenceRequest, ledger: Ledger, shared: SharedSteps | None = None) -> Served:
     """Resolve a request into the scenario its replicas serve (the calibration builds its points with this too,
-    so it fits exactly what the service answers)."""
-    model = resolve_model(catalog, request.model, ledger)
+    so it fits exactly what the service answers). ``shared``: steps already taken for requests with the same
+    parts."""
+    steps = _NOTHING_SHARED if shared is None else shared
+    model = steps.take("model", (request.model,), ledger, lambda record: resolve_model(catalog, request.model, record))
     preset = model.preset
     native = (preset.weight_precision, f"preset {preset.id}: {preset.source}") if preset is not None else None
     hardware = resolve_hardware(catalog, request.hardware, ledger, native_precision=native)
-    architecture, layers, kv_spread = _architecture(model, hardware, request, ledger)
-    shape = _request_shape(request, ledger)
+    architecture, layers, kv_spread = steps.take(
+        "architecture",
+        (request.model, model, hardware.precision),
+        ledger,
+        lambda record: _architecture(model, hardware, request, record),
+    )
+    shape = steps.take(
+        "shape",
+        (request.input_tokens_per_request, request.output_tokens_per_request, request.rag),
+        ledger,
+        lambda record: _request_shape(request, record),
+    )
     replica = _replica(architecture, hardware, shape, ledger)
-    requests, arrivals = _traffic(request, ledger)
+    requests, arrivals = steps.take(
+        "traffic",
+        (request.traffic, request.deployment, request.requests),
+        ledger,
+        lambda record: _traffic(request, record),
+    )
     scenario = _scenario(request, hardware, architecture, layers, replica, shape, arrivals, ledger)
     return Served(model, hardware, kv_spread, shape, replica, requests, scenario)
 

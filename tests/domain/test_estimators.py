@@ -15,6 +15,7 @@ from service.domain import (
 )
 from service.domain.defaults import INDUSTRY_PUE
 from service.domain.fine_tuning import fine_tuning_memory_gb
+from service.domain.inference import SharedSteps
 from service.domain.inputs import (
     DatacenterSpec,
     DeploymentSpec,
@@ -395,6 +396,8 @@ def test_ranking_figures_are_the_estimates_to_the_bit_on_every_accelerator(estim
     # from the shown figures in the last bit could order candidates differently from what the answer says.
     workload = _RANKED_WORKLOADS[name]
     compared = 0
+    shared = SharedSteps()  # as a recommendation ranks them: what the candidates share is prepared once
+    first = None
     for ident in catalog.accelerators if on == "accelerator" else catalog.instances:
         hardware = replace(
             workload.hardware, **{on: ident}, count=None if on == "instance_type" else workload.hardware.count
@@ -407,6 +410,15 @@ def test_ranking_figures_are_the_estimates_to_the_bit_on_every_accelerator(estim
                 estimator.central("inference", request)
             continue
         central = estimator.central("inference", request)
+        sharing = estimator.central("inference", request, shared)
+        assert sharing.inference is not None and central.inference is not None
+        first = first or sharing.inference.served
+        assert sharing.inference.served.model is first.model  # taken once, not resolved again
+        assert (sharing.emissions_kgco2e, sharing.latency_seconds) == (
+            central.emissions_kgco2e,
+            central.latency_seconds,
+        )
+        assert estimator.finish(sharing).as_dict() == full.as_dict(), ident  # the same assumptions, in order
         assert central.emissions_kgco2e == full.footprint.emissions_kgco2e.value, ident
         assert central.latency_seconds == full.serving.latency_seconds.value, ident
         # An alternative beside a recommendation shows only the footprint, made without the rest.

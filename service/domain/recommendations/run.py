@@ -12,6 +12,7 @@ from ..errors import EstimationError
 from ..estimate import Estimate
 from ..estimator import Central, Estimator
 from ..hardware import ResolvedModel, precision_of, resolve_model
+from ..inference import SharedSteps
 from .model import Alternative, Constraints, Note, RagComparison, Recommendation, Savings
 from .patch import apply_patch, prune_patch
 
@@ -121,6 +122,8 @@ class RecommendationRun:
         self.notes: list[Note] = []
         self.accelerator = baseline.accelerator
         self._model: ResolvedModel | None | bool = False
+        #: Candidates are the request with a part or two changed: what they share is prepared once.
+        self.shared = SharedSteps()
 
     @property
     def model(self) -> ResolvedModel | None:
@@ -199,7 +202,7 @@ class RecommendationRun:
         if not patch:
             return None
         try:
-            central = self.estimator.central(self.kind, apply_patch(self.request, patch))
+            central = self.estimator.central(self.kind, apply_patch(self.request, patch), self.shared)
         except EstimationError as error:
             self.note(code, subject, error.message)
             return None
