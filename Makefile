@@ -30,11 +30,12 @@ $(STAMP): pyproject.toml setup.py
 
 # The estimation domain compiled in place with mypyc (setup.py), again whenever one of its sources changes, so
 # that no compiled module outlives the source it was built from (tests/conftest.py checks).
+# FOOTPRINT_COMPILE=0 asks for plain Python; the stamp names the choice, so that changing it acts at once.
 DOMAIN_SOURCES := $(shell find service/domain -name '*.py')
-COMPILED := $(VENV)/.compiled
+COMPILED := $(VENV)/.compiled-$(or $(FOOTPRINT_COMPILE),1)
 $(COMPILED): $(STAMP) setup.py scripts/compile-domain.sh $(DOMAIN_SOURCES)
 	@scripts/compile-domain.sh $(PY)
-	@touch $@
+	@rm -f $(VENV)/.compiled-* && touch $@
 
 setup: $(STAMP) $(COMPILED)
 
