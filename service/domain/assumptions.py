@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,13 @@ class Ledger:
         ledger.assumptions = self.assumptions.copy()
         ledger.warnings = self.warnings.copy()
         return ledger
+
+    def replay(self, assumptions: Iterable[Assumption], warnings: Iterable[Warning]) -> None:
+        """Record again what another ledger recorded for a step taken once and reused (a remembered site, a
+        step a recommendation's candidates share), as the step would have recorded it here."""
+        self.assumptions.extend(assumptions)
+        for warning in warnings:
+            self.warn(warning.code, warning.message)
 
     def warn(self, code: str, message: str) -> None:
         if code not in WARNING_CODES:

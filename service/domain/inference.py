@@ -196,9 +196,7 @@ class SharedSteps:
             record = Ledger()
             taken = self._taken[key] = (parts, step(record), record)
         _, result, record = taken
-        ledger.assumptions.extend(record.assumptions)
-        for warning in record.warnings:
-            ledger.warn(warning.code, warning.message)
+        ledger.replay(record.assumptions, record.warnings)
         return result
 
 

@@ -117,9 +117,7 @@ def resolve_site(catalog: Catalog, defaults: SiteDefaults, spec: DatacenterSpec,
         if len(defaults.resolved) < MAX_REMEMBERED_SITES:
             defaults.resolved[spec] = known
     site, assumptions, warnings = known
-    ledger.assumptions.extend(assumptions)
-    for warning in warnings:
-        ledger.warn(warning.code, warning.message)
+    ledger.replay(assumptions, warnings)
     return site
 
 
